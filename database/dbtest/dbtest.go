@@ -1,0 +1,147 @@
+// Package dbtest gives each test package a freshly migrated Postgres
+// database of its own.
+//
+// The server is the one named by CENTRALCLOUD_TEST_DATABASE_URL (a URL whose
+// user may create databases); when it is unset, a throwaway cluster is
+// started in a temporary folder from the machine's PostgreSQL binaries and
+// removed afterwards. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"github.com/centralcloud/centralcloud/database"
+	"github.com/centralcloud/centralcloud/database/embedded"
+)
+
+// EnvURL names the variable that points the tests at an existing server.
+const EnvURL = "CENTRALCLOUD_TEST_DATABASE_URL"
+
+var (
+	once     sync.Once
+	setupErr error
+	pool     *pgxpool.Pool
+	dbURL    string
+	cleanups []func()
+)
+
+// Main runs the package's tests, then drops the package database and stops
+// a cluster that the tests started.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if pool != nil {
+		pool.Close()
+	}
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	return code
+}
+
+// Pool returns the package's pool on its migrated database.
+func Pool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	once.Do(setup)
+	if setupErr != nil {
+		t.Fatalf("test database: %v", setupErr)
+	}
+	return pool
+}
+
+// URL returns the connection URL of the package's migrated database, for
+// tests that start processes of their own.
+func URL(t testing.TB) string {
+	t.Helper()
+	Pool(t)
+	return dbURL
+}
+
+func setup() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	adminURL := os.Getenv(EnvURL)
+	if adminURL == "" {
+		adminURL, setupErr = startCluster(ctx)
+		if setupErr != nil {
+			return
+		}
+	}
+	name := "centralcloud_test_" + randomSuffix()
+	if setupErr = embedded.CreateDatabase(ctx, adminURL, name); setupErr != nil {
+		return
+	}
+	cleanups = append(cleanups, func() { dropDatabase(adminURL, name) })
+	dbURL, setupErr = withDatabase(adminURL, name)
+	if setupErr != nil {
+		return
+	}
+	if setupErr = database.MigrateUp(dbURL); setupErr != nil {
+		return
+	}
+	pool, setupErr = database.Open(ctx, dbURL, database.PoolOptions{MaxConns: 20})
+}
+
+func startCluster(ctx context.Context) (string, error) {
+	dir, err := os.MkdirTemp("", "centralcloud-test-pg-")
+	if err != nil {
+		return "", err
+	}
+	// The server may run as another user when the tests run as root.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", err
+	}
+	srv, err := embedded.Start(ctx, embedded.Options{DataDir: dir, Logger: zerolog.Nop()})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", fmt.Errorf("start a throwaway postgres (or set %s): %w", EnvURL, err)
+	}
+	cleanups = append(cleanups, func() {
+		_ = srv.Stop()
+		_ = os.RemoveAll(dir)
+	})
+	return srv.DatabaseURL("postgres"), nil
+}
+
+func withDatabase(rawURL, name string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("invalid %s: %w", EnvURL, err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func dropDatabase(adminURL, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: drop database %s: %v\n", name, err)
+		return
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: drop database %s: %v\n", name, err)
+	}
+}
+
+func randomSuffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,34 @@
+// Package logkey names the zerolog field keys used across CentralCloud, so
+// that one key is never spelled two ways.
+package logkey
+
+// Field keys for structured log lines.
+const (
+	Error          = "error"
+	RequestID      = "request_id"
+	ServerRunID    = "server_run_id"
+	OrgID          = "org_id"
+	OrgLogin       = "org"
+	RepositoryID   = "repository_id"
+	Repository     = "repository"
+	DeliveryID     = "delivery_id"
+	InstallationID = "installation_id"
+	EventType      = "event"
+	Action         = "action"
+	Queue          = "queue"
+	MessageID      = "msg_id"
+	ReadCount      = "read_ct"
+	Component      = "component"
+	Method         = "method"
+	Route          = "route"
+	Path           = "path"
+	Status         = "status"
+	Duration       = "duration"
+	Bytes          = "bytes"
+	TokenID        = "token_id"
+	Address        = "address"
+	DataDir        = "data_dir"
+	Version        = "version"
+	ETag           = "etag"
+	KeyID          = "key_id"
+)

@@ -1,0 +1,2 @@
+DROP EXTENSION IF EXISTS pg_uuidv7;
+DROP FUNCTION IF EXISTS uuid_generate_v7();

@@ -1,0 +1,3 @@
+DROP TABLE findings;
+DROP TABLE scanner_events;
+DROP TABLE scanner_runs;
