@@ -9,62 +9,62 @@ import (
 
 // CheckRun is a check run as the fake stores it, for tests to inspect.
 type CheckRun struct {
-	ID             int64
-	CheckSuiteID   int64
-	InstallationID int64
-	RepositoryID   int64
-	Owner          string
-	Repo           string
-	HeadSHA        string
-	Name           string
+	ID             int64  `json:"id"`
+	CheckSuiteID   int64  `json:"check_suite_id"`
+	InstallationID int64  `json:"installation_id"`
+	RepositoryID   int64  `json:"repository_id"`
+	Owner          string `json:"owner"`
+	Repo           string `json:"repo"`
+	HeadSHA        string `json:"head_sha"`
+	Name           string `json:"name"`
 	// Status is queued, in_progress or completed.
-	Status string
+	Status string `json:"status"`
 	// Conclusion is empty until the run is completed.
-	Conclusion string
-	ExternalID string
+	Conclusion string `json:"conclusion"`
+	ExternalID string `json:"external_id"`
 	// DetailsURL is the URL the client sent; GitHub shows the App's
 	// homepage in its place when it is empty.
-	DetailsURL  string
-	StartedAt   time.Time
-	CompletedAt time.Time
-	Output      CheckRunOutput
+	DetailsURL  string         `json:"details_url"`
+	StartedAt   time.Time      `json:"started_at"`
+	CompletedAt time.Time      `json:"completed_at"`
+	Output      CheckRunOutput `json:"output"`
 	// Annotations are every annotation sent, in order: GitHub appends the
 	// annotations of each update to those already there.
-	Annotations []Annotation
-	Actions     []Action
-	CreatedAt   time.Time
+	Annotations []Annotation `json:"annotations"`
+	Actions     []Action     `json:"actions"`
+	CreatedAt   time.Time    `json:"created_at"`
 	// Updates counts the update requests that GitHub accepted.
-	Updates int
+	Updates int `json:"updates"`
 }
 
 // CheckRunOutput is the title and text of a check run.
 type CheckRunOutput struct {
-	Title   string
-	Summary string
-	Text    string
+	Title   string `json:"title"`
+	Summary string `json:"summary"`
+	Text    string `json:"text"`
 }
 
 // Annotation is a check-run annotation on lines of a file.
 type Annotation struct {
-	Path      string
-	StartLine int
-	EndLine   int
+	Path      string `json:"path"`
+	StartLine int    `json:"start_line"`
+	EndLine   int    `json:"end_line"`
 	// StartColumn and EndColumn are 0 when the client sent none.
-	StartColumn int
-	EndColumn   int
+	StartColumn int `json:"start_column"`
+	EndColumn   int `json:"end_column"`
 	// Level is notice, warning or failure.
-	Level      string
-	Title      string
-	Message    string
-	RawDetails string
+	Level      string `json:"annotation_level"`
+	Title      string `json:"title"`
+	Message    string `json:"message"`
+	RawDetails string `json:"raw_details"`
 }
 
 // Action is a button that a check run offers, sent back to the App in a
 // check_run.requested_action webhook.
 type Action struct {
-	Label       string
-	Description string
-	Identifier  string
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	Identifier  string `json:"identifier"`
 }
 
 func (r *CheckRun) clone() CheckRun {

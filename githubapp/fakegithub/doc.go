@@ -58,6 +58,31 @@
 //     ExpireInstallationTokens make the next use of a token answer 401 "Bad
 //     credentials".
 //
+// # Running it as a process
+//
+// The command in cmd/fakegithub serves the same fake for the end-to-end test
+// and demos and prints the API base URL on standard output. A control API
+// without credentials beside the REST API, at AdminURL() (the server root
+// plus /_fakegithub/), lets such a test read and change the fake:
+//
+//	GET    calls                                     recorded calls
+//	GET    check-runs?owner=O&repo=R&head_sha=SHA    check runs (all without head_sha)
+//	GET    statuses?owner=O&repo=R&sha=SHA           commit statuses
+//	POST   faults                                    {"route", "times", "kind", "status",
+//	                                                  "retry_after", "reset_after", "latency"}
+//	DELETE faults
+//	POST   installations                             an Installation as in a Seed file
+//	DELETE installations/{id}
+//	POST   installations/{id}/repositories           a Repository
+//	DELETE installations/{id}/repositories/{owner}/{name}
+//	PUT    installations/{id}/permissions            {"checks": "write", ...}
+//	PUT    installations/{id}/suspended              {"suspended": true}
+//	POST   installations/{id}/tokens                 issues a token: {"token": "ghs_..."}
+//	POST   installations/{id}/tokens/expire          {"expired": n}
+//
+// Fault kinds are none, server_error, secondary_rate_limit and
+// primary_rate_limit; durations are Go duration strings such as "2s".
+//
 // # What it does not emulate
 //
 //   - Webhooks: the fake sends none. Tests deliver recorded payloads

@@ -7,20 +7,20 @@ import (
 
 // Call is one request the fake received and how it answered.
 type Call struct {
-	Method string
+	Method string `json:"method"`
 	// Path is the request path below the API root, such as
 	// "/repos/acme/app/check-runs".
-	Path  string
-	Query string
+	Path  string `json:"path"`
+	Query string `json:"query"`
 	// Route is the Route* constant the request matched.
-	Route string
+	Route string `json:"route"`
 	// InstallationID is the installation of the token, or the installation
 	// that an App route read or issued a token for; 0 when there is none.
-	InstallationID int64
-	Status         int
-	Time           time.Time
-	RequestID      string
-	RequestBody    []byte
+	InstallationID int64     `json:"installation_id"`
+	Status         int       `json:"status"`
+	Time           time.Time `json:"time"`
+	RequestID      string    `json:"request_id"`
+	RequestBody    []byte    `json:"request_body"`
 }
 
 func (s *Server) record(ex *exchange, status int) {

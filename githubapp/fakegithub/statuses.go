@@ -18,18 +18,18 @@ var statusStates = []string{"error", "failure", "pending", "success"}
 
 // Status is a commit status as the fake stores it.
 type Status struct {
-	ID             int64
-	InstallationID int64
-	RepositoryID   int64
-	Owner          string
-	Repo           string
-	SHA            string
+	ID             int64  `json:"id"`
+	InstallationID int64  `json:"installation_id"`
+	RepositoryID   int64  `json:"repository_id"`
+	Owner          string `json:"owner"`
+	Repo           string `json:"repo"`
+	SHA            string `json:"sha"`
 	// State is error, failure, pending or success.
-	State       string
-	TargetURL   string
-	Description string
-	Context     string
-	CreatedAt   time.Time
+	State       string    `json:"state"`
+	TargetURL   string    `json:"target_url"`
+	Description string    `json:"description"`
+	Context     string    `json:"context"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Statuses returns the statuses posted on a commit, oldest first.

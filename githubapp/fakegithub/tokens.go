@@ -22,14 +22,14 @@ type accessToken struct {
 
 // IssuedToken describes an installation access token the fake issued.
 type IssuedToken struct {
-	Token          string
-	InstallationID int64
-	IssuedAt       time.Time
-	ExpiresAt      time.Time
-	Permissions    map[string]string
+	Token          string            `json:"token"`
+	InstallationID int64             `json:"installation_id"`
+	IssuedAt       time.Time         `json:"issued_at"`
+	ExpiresAt      time.Time         `json:"expires_at"`
+	Permissions    map[string]string `json:"permissions"`
 	// RepositoryIDs lists the repositories the token is limited to; nil
 	// means all of the installation's.
-	RepositoryIDs []int64
+	RepositoryIDs []int64 `json:"repository_i_ds"`
 }
 
 // tokenAlphabet and tokenLength give tokens the shape of GitHub's: "ghs_"
