@@ -12,8 +12,9 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
-// maxRequestBytes bounds request bodies. GitHub's own limit is larger; a
-// check-run update with 50 annotations of 64 KB each stays below this.
+// maxRequestBytes bounds request bodies. The largest valid check-run update,
+// 50 annotations with 64 KB message and raw_details each plus the output
+// text, is about 7 MB.
 const maxRequestBytes = 8 << 20
 
 // exchange is one request as the pipeline and the route handler see it.
@@ -78,7 +79,7 @@ func (s *Server) process(ex *exchange, auth authMode, h handler, fault *Fault, r
 	return h(ex)
 }
 
-// finish encodes the body, answers a matching If-None-Match with 304, counts
+// finish encodes the body, returns 304 for a matching If-None-Match, counts
 // the request against its rate limit and records the call.
 func (s *Server) finish(ex *exchange, rp *reply) {
 	rp.encodeBody()

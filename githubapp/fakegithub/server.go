@@ -137,27 +137,7 @@ func (o *Options) setDefaults() error {
 	if o.PublicKey == nil {
 		return errors.New("options: PublicKey is missing; pass the App's RSA public key")
 	}
-	if o.ClientID == "" {
-		o.ClientID = fmt.Sprintf("Iv1.fake%d", o.AppID)
-	}
-	if o.AppSlug == "" {
-		o.AppSlug = "centralcloud"
-	}
-	if o.AppName == "" {
-		o.AppName = "CentralCloud"
-	}
-	if o.AppOwner.Login == "" {
-		o.AppOwner = Account{Login: "centralcloud", ID: 9000, Type: AccountOrganization}
-	}
-	if o.AppPermissions == nil {
-		o.AppPermissions = map[string]string{
-			"checks": "write", "statuses": "write", "metadata": "read",
-			"pull_requests": "read", "contents": "read",
-		}
-	}
-	if o.AppEvents == nil {
-		o.AppEvents = []string{"check_run", "check_suite", "merge_group", "pull_request"}
-	}
+	o.setAppDefaults()
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = time.Hour
 	}
@@ -182,6 +162,30 @@ func (o *Options) setDefaults() error {
 		o.Logger = &nop
 	}
 	return nil
+}
+
+func (o *Options) setAppDefaults() {
+	if o.ClientID == "" {
+		o.ClientID = fmt.Sprintf("Iv1.fake%d", o.AppID)
+	}
+	if o.AppSlug == "" {
+		o.AppSlug = "centralcloud"
+	}
+	if o.AppName == "" {
+		o.AppName = "CentralCloud"
+	}
+	if o.AppOwner.Login == "" {
+		o.AppOwner = Account{Login: "centralcloud", ID: 9000, Type: AccountOrganization}
+	}
+	if o.AppPermissions == nil {
+		o.AppPermissions = map[string]string{
+			"checks": "write", "statuses": "write", "metadata": "read",
+			"pull_requests": "read", "contents": "read",
+		}
+	}
+	if o.AppEvents == nil {
+		o.AppEvents = []string{"check_run", "check_suite", "merge_group", "pull_request"}
+	}
 }
 
 func (s *Server) listen() error {
