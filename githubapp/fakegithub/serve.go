@@ -55,7 +55,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, aut
 		_, _ = w.Write(rp.data)
 	}
 	s.log.Info().Str(logkey.Method, r.Method).Str(logkey.Path, r.URL.Path).
-		Int(logkey.Status, rp.status).Int64(logkey.InstallationID, ex.installationID).
+		Str(logkey.Route, route).Int(logkey.Status, rp.status).Int64(logkey.InstallationID, ex.installationID).
 		Str(logkey.RequestID, ex.requestID).Msg("fake GitHub request")
 }
 
@@ -112,7 +112,7 @@ func (s *Server) finish(ex *exchange, rp *reply) {
 // newRequestID returns an id in the shape of GitHub's X-GitHub-Request-Id.
 func (s *Server) newRequestID() string {
 	n := s.requests.Add(1)
-	return fmt.Sprintf("FAKE:%04X:%06X:%06X:%08X", n%0xFFFF, n, n*7, s.started.Unix())
+	return fmt.Sprintf("FA4E:%04X:%07X:%07X:%08X", n%0x10000, n, n*7, s.started.Unix())
 }
 
 // waitContext waits for d or until ctx ends, and reports whether d passed.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
 // apiPrefix is the path of the REST API below the server root. The fake is
@@ -198,10 +200,10 @@ func (s *Server) listen() error {
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.http.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error().Err(err).Msg("fake GitHub server stopped")
+			s.log.Error().Err(err).Msg("fake GitHub server failed")
 		}
 	}()
-	s.log.Info().Str("url", s.URL()).Msg("fake GitHub server started")
+	s.log.Info().Str(logkey.APIURL, s.URL()).Str(logkey.AdminURL, s.AdminURL()).Msg("fake GitHub server started")
 	return nil
 }
 
