@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,45 +14,33 @@ import (
 	"github.com/centralcloud/centralcloud/snapshots"
 )
 
-// cli runs commands against one config file.
-type cli struct {
+// configCLI runs commands against one config file, so tests that use it
+// can run in parallel.
+type configCLI struct {
 	t      *testing.T
 	config string
 }
 
-func newCLI(t *testing.T, extraYAML string) *cli {
+func newConfigCLI(t *testing.T, extraYAML string) *configCLI {
 	t.Helper()
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config.yml")
 	yaml := "data_dir: " + dir + "\ndatabase:\n  url: " + dbtest.URL(t) + "\n" + extraYAML
 	require.NoError(t, os.WriteFile(config, []byte(yaml), 0o600))
-	return &cli{t: t, config: config}
+	return &configCLI{t: t, config: config}
 }
 
 // run executes the command line and returns its output and exit status.
-func (c *cli) run(args ...string) (stdout, stderr string, status int) {
+func (c *configCLI) run(args ...string) (stdout, stderr string, status int) {
 	c.t.Helper()
 	var out, errOut bytes.Buffer
-	app := &cliApp{stdout: &out, stderr: &errOut}
-	root := newRootCommand(app)
-	root.SetArgs(append([]string{"--config", c.config}, args...))
-	err := root.ExecuteContext(context.Background())
-	app.close()
-	var usage *usageError
-	switch {
-	case err == nil:
-	case errors.As(err, &usage):
-		status = 2
-	default:
-		status = 1
-		errOut.WriteString(err.Error())
-	}
+	status = execute(context.Background(), append([]string{"--config", c.config}, args...), &out, &errOut)
 	return out.String(), errOut.String(), status
 }
 
 func TestPatternsAndKeysCommands(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t, "")
+	c := newConfigCLI(t, "log:\n  level: warn\n")
 	dir := filepath.Dir(c.config)
 	keyring := filepath.Join(dir, "snapshot-keyring.json")
 
