@@ -213,7 +213,7 @@ func newKeysRetireCommand(app *cliApp) *cobra.Command {
 	}
 }
 
-// removeRetiredKey drops a retired key from the keyring file, or says
+// removeRetiredKey drops a retired key from the keyring file, or prints
 // where else to remove it.
 func removeRetiredKey(app *cliApp, id string) error {
 	opts, err := snapshotKeyringOptions(app)
