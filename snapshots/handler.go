@@ -113,7 +113,7 @@ func (h *Handler) sealForRequest(w http.ResponseWriter, r *http.Request, snap *S
 	}
 	sealed, err := snap.Seal(key)
 	if err != nil {
-		zerolog.Ctx(r.Context()).Info().Err(err).Msg("client key rejected by HPKE")
+		zerolog.Ctx(r.Context()).Debug().Err(err).Msg("client key rejected by HPKE")
 		return "", clientKeyProblem(w, "the "+string(key.Suite)+" public key cannot be used: "+err.Error())
 	}
 	return sealed.String(), 0

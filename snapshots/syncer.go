@@ -78,8 +78,8 @@ func (s *Syncer) HandleMessage(ctx context.Context, body []byte) error {
 		return err
 	}
 	log.Info().Str(logkey.Reason, msg.Reason).Str(logkey.ETag, result.ETag).
-		Int(logkey.PatternSetVersion, result.PatternSetVersion).Bool("changed", result.Changed).
-		Bool("created", result.Created).Msg("patterns synced")
+		Int(logkey.PatternSetVersion, result.PatternSetVersion).Bool(logkey.Changed, result.Changed).
+		Bool(logkey.Created, result.Created).Msg("patterns synced")
 	return nil
 }
 

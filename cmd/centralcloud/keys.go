@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/centralcloud/centralcloud/snapshots"
+	"github.com/centralcloud/centralcloud/store"
 )
 
 // snapshotKeyringOptions returns where the configured keys come from.
@@ -179,6 +180,13 @@ func newKeysRotateCommand(app *cliApp) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			err = store.InsertAudit(cmd.Context(), pool, store.AuditEvent{
+				Actor: "cli", Action: auditKeysRotated, Reason: "keys rotate",
+				Details: map[string]any{"key_id": keyring.ActiveID(), "rewrapped": n},
+			})
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(app.stdout, "wrapped %d data keys under key %s\n", n, keyring.ActiveID())
 			fmt.Fprintln(app.stderr, "retire older keys with centralcloud keys retire KEY_ID once no replica uses them")
 			return nil
@@ -204,6 +212,13 @@ func newKeysRetireCommand(app *cliApp) *cobra.Command {
 				return err
 			}
 			n, err := snapshots.Retire(cmd.Context(), pool, keyring, id)
+			if err != nil {
+				return err
+			}
+			err = store.InsertAudit(cmd.Context(), pool, store.AuditEvent{
+				Actor: "cli", Action: auditKeysRetired, Reason: "keys retire",
+				Details: map[string]any{"key_id": id, "deleted_wraps": n},
+			})
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/centralcloud/centralcloud/snapshots"
+	"github.com/centralcloud/centralcloud/store"
+)
+
+// Audit actions of the pattern and key commands.
+const (
+	auditPatternsPublished = "patterns.published"
+	auditKeysRotated       = "keys.rotated"
+	auditKeysRetired       = "keys.retired"
 )
 
 func newPatternsCommand(app *cliApp) *cobra.Command {
@@ -49,6 +57,14 @@ func newPatternsPublishCommand(app *cliApp) *cobra.Command {
 			if !result.Created {
 				fmt.Fprintf(app.stderr, "pattern set unchanged: version %d has the same content\n", set.Version)
 				return nil
+			}
+			err = store.InsertAudit(cmd.Context(), pool, store.AuditEvent{
+				Actor: "cli", Action: auditPatternsPublished, Reason: "patterns publish",
+				Details: map[string]any{"version": set.Version, "pattern_count": set.PatternCount,
+					"content_sha256": set.ContentSHA256, "published_by": set.PublishedBy, "note": set.Note},
+			})
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(app.stdout, "published pattern set version %d: %d patterns, sha256 %s\n",
 				set.Version, set.PatternCount, set.ContentSHA256)

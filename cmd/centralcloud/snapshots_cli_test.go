@@ -12,6 +12,7 @@ import (
 
 	"github.com/centralcloud/centralcloud/database/dbtest"
 	"github.com/centralcloud/centralcloud/snapshots"
+	"github.com/centralcloud/centralcloud/store"
 )
 
 // configCLI runs commands against one config file, so tests that use it
@@ -43,6 +44,7 @@ func TestPatternsAndKeysCommands(t *testing.T) {
 	c := newConfigCLI(t, "log:\n  level: warn\n")
 	dir := filepath.Dir(c.config)
 	keyring := filepath.Join(dir, "snapshot-keyring.json")
+	pool := dbtest.Pool(t)
 
 	out, _, status := c.run("keys", "generate")
 	require.Zero(t, status)
@@ -101,6 +103,12 @@ func TestPatternsAndKeysCommands(t *testing.T) {
 	file, err = snapshots.ReadKeyringFile(keyring)
 	require.NoError(t, err)
 	require.Len(t, file.Keys, 1, "the retired key leaves the file")
+
+	for _, action := range []string{auditPatternsPublished, auditKeysRotated, auditKeysRetired} {
+		events, err := store.ListAudit(context.Background(), pool, store.AuditFilter{Action: action})
+		require.NoError(t, err)
+		require.NotEmpty(t, events, "%s is audited", action)
+	}
 
 	out, _, status = c.run("keys", "list")
 	require.Zero(t, status)

@@ -40,4 +40,8 @@ const (
 	PatternSetVersion = "pattern_set_version"
 	Reason            = "reason"
 	Trigger           = "trigger"
+	RetryIn           = "retry_in"
+	ReloadInterval    = "reload_interval"
+	Changed           = "changed"
+	Created           = "created"
 )
