@@ -31,4 +31,12 @@ const (
 	Version        = "version"
 	ETag           = "etag"
 	KeyID          = "key_id"
+	Queues         = "queues"
+	RetryIn        = "retry_in"
+	Failures       = "failures"
+	Panic          = "panic"
+	Stack          = "stack"
+	Grace          = "grace"
+	Count          = "count"
+	Cause          = "cause"
 )
