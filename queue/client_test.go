@@ -273,9 +273,9 @@ func TestDeleteAndArchive(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, deleted, "a second delete finds nothing")
 
-		gone, err := queue.DeleteBatch(ctx, pool, q, []int64{ids[1], ids[2], 999999})
+		deletedIDs, err := queue.DeleteBatch(ctx, pool, q, []int64{ids[1], ids[2], 999999})
 		require.NoError(t, err)
-		require.ElementsMatch(t, []int64{ids[1], ids[2]}, gone)
+		require.ElementsMatch(t, []int64{ids[1], ids[2]}, deletedIDs)
 
 		archived, err := queue.Archive(ctx, pool, q, ids[3])
 		require.NoError(t, err)
@@ -400,10 +400,9 @@ func TestCompatSchemaWithoutExtension(t *testing.T) {
 	require.Greater(t, functions, 20, "the compatibility schema provides pgmq's functions")
 }
 
-
-// TestDropQueue is not parallel: Go runs it before the parallel tests, so
-// no MetricsAll call of theirs sees a queue vanish halfway, which fails
-// metrics_all on real pgmq.
+// TestDropQueue is not parallel, so Go runs it before the parallel tests.
+// A queue dropped while another test calls MetricsAll fails that call on
+// real pgmq.
 func TestDropQueue(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, pool *pgxpool.Pool) {
 		ctx := context.Background()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -68,9 +69,7 @@ func deadLetter(ctx context.Context, tx database.DBTX, msg Message, lastError st
 	if !archived {
 		return fmt.Errorf("dead-letter message %d of queue %s: %w", msg.ID, msg.Queue, ErrMessageNotFound)
 	}
-	if len(lastError) > maxErrorLength {
-		lastError = lastError[:maxErrorLength]
-	}
+	lastError = truncateUTF8(lastError, maxErrorLength)
 	_, err = tx.Exec(ctx,
 		`INSERT INTO queue_dead_letters (queue_name, msg_id, read_ct, enqueued_at, message, headers, last_error)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -115,6 +114,19 @@ func scanDeadLetter(row pgx.CollectableRow) (DeadLetter, error) {
 	d.Body = body
 	d.Headers = headers
 	return d, err
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character,
+// because Postgres rejects text that is not valid UTF-8.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // nullJSON turns an empty document into SQL NULL.

@@ -13,9 +13,10 @@ import (
 // handler already deleted or archived it with DeleteTx or ArchiveTx inside
 // the transaction that wrote its effect (the way to make effect and
 // acknowledgement atomic). Returning an error makes the message visible
-// again after an exponential backoff; once it has been read
+// again after an exponential backoff. Once the message has been read
 // HandlerOptions.MaxReads times, or at once for an error wrapped with
-// Permanent, it is archived and recorded as a dead letter with that error.
+// Permanent, the Runner archives it and records it as a dead letter with
+// that error.
 //
 // Delivery is at least once: a message whose handler is stopped by a crash
 // or a shutdown is read again after its visibility timeout, so a handler

@@ -49,9 +49,10 @@ type RunnerMetrics struct {
 }
 
 // RegisterMetrics registers the Runner counters, the handler duration
-// histogram and a collector that reads queue length and oldest message age
-// from pgmq.metrics_all at each scrape (bounded by a 5-second timeout,
-// errors logged to logger and the queue gauges left out of that scrape).
+// histogram, and a collector that reads queue length and oldest message age
+// from pgmq.metrics_all at each scrape. A scrape waits at most 5 seconds for
+// the database. When the query fails, the error goes to logger and that
+// scrape has no queue gauges.
 func RegisterMetrics(reg prometheus.Registerer, db database.DBTX, logger zerolog.Logger) (*RunnerMetrics, error) {
 	m := &RunnerMetrics{
 		processed: prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -14,7 +14,8 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
-// DB is what a Runner needs from the database; a *pgxpool.Pool has it.
+// DB is the part of a connection pool that a Runner uses: queries and
+// transactions. A *pgxpool.Pool implements it.
 type DB interface {
 	database.DBTX
 	TxBeginner
@@ -72,7 +73,7 @@ func (r *Runner) Handle(queueName string, h Handler, opts HandlerOptions) error 
 	if r.started {
 		return fmt.Errorf("register handler for queue %s: the runner is already running; register before Run", queueName)
 	}
-	if _, taken := r.consumers[queueName]; taken {
+	if _, exists := r.consumers[queueName]; exists {
 		return fmt.Errorf("register handler for queue %s: the queue already has a handler", queueName)
 	}
 	r.consumers[queueName] = &consumer{
