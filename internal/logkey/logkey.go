@@ -39,4 +39,11 @@ const (
 	Grace          = "grace"
 	Count          = "count"
 	Cause          = "cause"
+	Reason         = "reason"
+	Patterns       = "patterns"
+	Findings       = "findings"
+	Dropped        = "dropped"
+	Events         = "events"
+	Cutoff         = "cutoff"
+	Interval       = "interval"
 )
