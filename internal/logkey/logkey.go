@@ -46,4 +46,6 @@ const (
 	Events         = "events"
 	Cutoff         = "cutoff"
 	Interval       = "interval"
+	APIURL         = "api_url"
+	AdminURL       = "admin_url"
 )
