@@ -136,3 +136,24 @@ func nullJSON(doc json.RawMessage) []byte {
 	}
 	return doc
 }
+
+// CountDeadLetters returns the number of dead letters not yet requeued,
+// by queue name. Queues without any are missing from the map.
+func CountDeadLetters(ctx context.Context, db database.DBTX) (map[string]int64, error) {
+	rows, err := db.Query(ctx,
+		`SELECT queue_name, count(*) FROM queue_dead_letters WHERE requeued_at IS NULL GROUP BY queue_name`)
+	if err != nil {
+		return nil, fmt.Errorf("count dead letters: %w", err)
+	}
+	counts := make(map[string]int64)
+	var name string
+	var n int64
+	_, err = pgx.ForEachRow(rows, []any{&name, &n}, func() error {
+		counts[name] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count dead letters: %w", err)
+	}
+	return counts, nil
+}

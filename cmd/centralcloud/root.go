@@ -25,7 +25,7 @@ func newRootCommand(app *cliApp) *cobra.Command {
 	root.AddCommand(
 		newRunCommand(app), newServeCommand(app), newWorkerCommand(app),
 		newMigrateCommand(app), newOrgsCommand(app), newTokensCommand(app),
-		newPoliciesCommand(app), newVersionCommand(app),
+		newPoliciesCommand(app), newVersionCommand(app), newQueueCommand(app),
 	)
 	markUsageErrors(root)
 	return root
