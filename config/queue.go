@@ -10,7 +10,8 @@ import (
 // retention job that runs beside them.
 type QueueConfig struct {
 	// LearningConcurrency, ChecksConcurrency and PatternsSyncConcurrency
-	// are the messages of each queue that one process handles at once.
+	// are the numbers of messages of each queue that one process handles at
+	// once.
 	LearningConcurrency     int `yaml:"learning_concurrency"`
 	ChecksConcurrency       int `yaml:"checks_concurrency"`
 	PatternsSyncConcurrency int `yaml:"patterns_sync_concurrency"`

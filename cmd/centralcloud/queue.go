@@ -87,7 +87,7 @@ func newQueueDeadCommand(app *cliApp) *cobra.Command {
 	cmd.Flags().StringVar(&queueName, "queue", "", "only this queue, e.g. centralcloud_checks")
 	cmd.Flags().BoolVar(&all, "all", false, "include dead letters that were already requeued")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per dead letter, with message and headers")
-	cmd.Flags().IntVar(&limit, "limit", 1000, "most dead letters to print")
+	cmd.Flags().IntVar(&limit, "limit", 1000, "maximum number of dead letters to print")
 	return cmd
 }
 
