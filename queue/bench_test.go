@@ -58,8 +58,8 @@ func (p *pairTimer) report(b *testing.B, messages int64, clients int) {
 	b.ReportMetric(ours/raw, "queue/raw")
 }
 
-// parallelism makes RunParallel start four client goroutines, like the
-// four pgbench clients of pgmq's own figures, whatever GOMAXPROCS is.
+// parallelism makes RunParallel start four client goroutines when
+// GOMAXPROCS divides four, and GOMAXPROCS goroutines otherwise.
 func parallelism() int { return max(1, 4/runtime.GOMAXPROCS(0)) }
 
 // clients is the number of goroutines that RunParallel starts.
