@@ -38,6 +38,10 @@ type Options struct {
 	// Database is created on first start if missing.
 	Database string
 	Logger   zerolog.Logger
+	// AdoptOrphan makes this process the owner of a server that a process
+	// which has since died left running, so that Stop stops it. A server
+	// whose owner still runs is used but never stopped by this process.
+	AdoptOrphan bool
 }
 
 // Server is a running embedded PostgreSQL server.
@@ -48,6 +52,9 @@ type Server struct {
 	database string
 	runAs    *syscall.Credential
 	logger   zerolog.Logger
+	// owned is true when Stop should stop the server: this process started
+	// it or adopted it.
+	owned bool
 }
 
 // Start initialises the cluster when the data folder is new, starts the
@@ -77,7 +84,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := s.initCluster(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.startServer(ctx); err != nil {
+	if err := s.startServer(ctx, opts.AdoptOrphan); err != nil {
 		return nil, err
 	}
 	if err := s.createDatabase(ctx); err != nil {
@@ -188,10 +195,20 @@ func (s *Server) initCluster(ctx context.Context) error {
 	return err
 }
 
-func (s *Server) startServer(ctx context.Context) error {
+func (s *Server) startServer(ctx context.Context, adoptOrphan bool) error {
 	if port, ok := s.runningPort(ctx); ok {
 		s.port = port
-		s.logger.Warn().Int("port", port).Msg("reusing embedded postgres left running by an earlier process")
+		owner, alive := s.ownerAlive()
+		if alive {
+			s.logger.Info().Int("port", port).Int("owner_pid", owner).Msg("using embedded postgres of a running centralcloud process")
+			return nil
+		}
+		if adoptOrphan {
+			s.owned = true
+			s.logger.Warn().Int("port", port).Msg("adopting embedded postgres left running by a process that died")
+			return s.writeOwner()
+		}
+		s.logger.Info().Int("port", port).Msg("using embedded postgres left running by a process that died")
 		return nil
 	}
 	var lastErr error
@@ -205,8 +222,9 @@ func (s *Server) startServer(ctx context.Context) error {
 			"--pgdata", s.dataDir, "--log", filepath.Join(s.dataDir, "server.log"), "-o", options)
 		if lastErr == nil {
 			s.port = port
+			s.owned = true
 			s.logger.Info().Int("port", port).Str(logkey.DataDir, s.dataDir).Msg("embedded postgres started")
-			return nil
+			return s.writeOwner()
 		}
 		s.logger.Warn().Err(lastErr).Int("port", port).Msg("embedded postgres failed to start, retrying on another port")
 	}
@@ -264,15 +282,48 @@ func CreateDatabase(ctx context.Context, adminURL, name string) error {
 	return nil
 }
 
-// Stop shuts the server down with a fast shutdown: open transactions are
-// rolled back and the data stays consistent.
+// ownerFile holds the process id of the CentralCloud process that owns the
+// running server.
+func (s *Server) ownerFile() string {
+	return filepath.Join(filepath.Dir(s.dataDir), "postgres-owner.pid")
+}
+
+func (s *Server) writeOwner() error {
+	err := os.WriteFile(s.ownerFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	if err != nil {
+		return fmt.Errorf("record embedded postgres owner: %w", err)
+	}
+	return nil
+}
+
+// ownerAlive reports the owner's process id and whether it still runs.
+func (s *Server) ownerAlive() (int, bool) {
+	data, err := os.ReadFile(s.ownerFile())
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return pid, false
+	}
+	// Signal 0 checks that the process exists without touching it.
+	return pid, syscall.Kill(pid, 0) == nil
+}
+
+// Stop shuts the server down with a fast shutdown, so open transactions
+// are rolled back and the data stays consistent. A server that this process
+// neither started nor adopted is left running for its owner.
 func (s *Server) Stop() error {
+	if !s.owned {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	_, err := s.run(ctx, "pg_ctl", "stop", "--wait", "--mode", "fast", "--pgdata", s.dataDir)
 	if err != nil {
 		return err
 	}
+	_ = os.Remove(s.ownerFile())
 	s.logger.Info().Str(logkey.DataDir, s.dataDir).Msg("embedded postgres stopped")
 	return nil
 }

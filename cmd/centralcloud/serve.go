@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/centralcloud/centralcloud/internal/logkey"
+	"github.com/centralcloud/centralcloud/scannerapi"
+	"github.com/centralcloud/centralcloud/server"
+)
+
+// roles says which parts of the service a process runs.
+type roles struct {
+	serve bool
+	work  bool
+}
+
+func newRunCommand(app *cliApp) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Serve the HTTP API and run the queue workers in one process",
+		Long: "Serve the HTTP API and run the queue workers in one process. With no database URL\n" +
+			"configured, an embedded Postgres starts in data_dir (CENTRALCLOUD_DATA_DIR).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runService(cmd.Context(), app, roles{serve: true, work: true})
+		},
+	}
+}
+
+func newServeCommand(app *cliApp) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API only; run workers elsewhere with centralcloud worker",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runService(cmd.Context(), app, roles{serve: true}) },
+	}
+}
+
+func newWorkerCommand(app *cliApp) *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the queue workers only: checks, learning and pattern snapshot builds",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runService(cmd.Context(), app, roles{work: true}) },
+	}
+}
+
+// service is the assembled process: every part and what it depends on.
+type service struct {
+	app      *cliApp
+	pool     *pgxpool.Pool
+	registry *prometheus.Registry
+	// background runs until the context ends: workers, snapshot reloads,
+	// reconcilers.
+	background []func(context.Context) error
+}
+
+func runService(ctx context.Context, app *cliApp, r roles) error {
+	app.service = true
+	if err := app.load(); err != nil {
+		return err
+	}
+	logger := app.logger
+	pool, err := app.database(ctx, app.cfg.Database.MigrateOnStart)
+	if err != nil {
+		return err
+	}
+	svc := &service{app: app, pool: pool, registry: newRegistry()}
+	if !app.cfg.GitHub.Enabled() {
+		logger.Warn().Msg("no GitHub App configured (github.app_id): webhooks and checks are off, the scanner API serves org tokens")
+	}
+	group, ctx := errgroup.WithContext(ctx)
+	if r.serve {
+		srv, err := svc.httpServer()
+		if err != nil {
+			return err
+		}
+		group.Go(func() error { return svc.serveHTTP(ctx, srv) })
+	}
+	if r.work {
+		svc.addWorkers()
+	}
+	for _, run := range svc.background {
+		group.Go(func() error { return run(ctx) })
+	}
+	logger.Info().Str(logkey.Version, version).Bool("serve", r.serve).Bool("work", r.work).Msg("centralcloud started")
+	err = group.Wait()
+	logger.Info().Msg("centralcloud stopped")
+	return err
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// httpServer assembles the routes.
+func (s *service) httpServer() (*http.Server, error) {
+	cfg := s.app.cfg
+	api := scannerapi.New(s.pool, scannerapi.Options{
+		Policies:           s.app.policyDefaults(),
+		RateLimitPerMinute: cfg.Scanner.RateLimitPerMinute,
+		MaxFindings:        cfg.Scanner.MaxFindings,
+		Registerer:         s.registry,
+	})
+	handler := server.NewRouter(server.Routes{
+		Scanner:  api,
+		Health:   &server.Health{DB: s.pool},
+		Gatherer: s.registry,
+	}, server.Options{Logger: s.app.logger, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Registerer: s.registry})
+	return &http.Server{
+		Addr:              cfg.HTTP.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
+	}, nil
+}
+
+// serveHTTP listens until ctx ends, then lets in-flight requests finish
+// within the shutdown timeout.
+func (s *service) serveHTTP(ctx context.Context, srv *http.Server) error {
+	logger := s.app.logger
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (http.addr): %w", srv.Addr, err)
+	}
+	logger.Info().Str(logkey.Address, ln.Addr().String()).Msg("http server listening")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info().Dur("timeout", s.app.cfg.HTTP.ShutdownTimeout).Msg("http server shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.app.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Error().Err(err).Msg("http server shutdown did not finish in time")
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// addWorkers registers the queue consumers as background tasks.
+func (s *service) addWorkers() {
+	s.background = append(s.background, func(ctx context.Context) error {
+		<-ctx.Done()
+		return nil
+	})
+}

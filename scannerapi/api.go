@@ -1,0 +1,91 @@
+// Package scannerapi serves the endpoints that scanners call:
+// POST /scanner/runs and POST /scanner/events, behind bearer-token
+// authentication and a per-token rate limit.
+package scannerapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/centralcloud/centralcloud/internal/logkey"
+	"github.com/centralcloud/centralcloud/internal/problem"
+	"github.com/centralcloud/centralcloud/store"
+)
+
+// SnapshotSource is the current pattern snapshot, held in memory.
+type SnapshotSource interface {
+	// ETag returns the bare hex SHA-256 of the current snapshot.
+	ETag() string
+	// Inline returns the encrypted snapshot with its data key sealed to
+	// clientKey (the X-Client-Key header value), as a JSON-encodable value.
+	// A malformed key returns an error that says what is expected.
+	Inline(clientKey string) (any, error)
+}
+
+// Options configures the API.
+type Options struct {
+	// Policies are the defaults where an org sets none.
+	Policies store.Policy
+	// RateLimitPerMinute caps requests per credential.
+	RateLimitPerMinute int
+	// MaxFindings caps the findings of one event.
+	MaxFindings int
+	// VerifyInstallation checks GitHub installation tokens; nil rejects
+	// them.
+	VerifyInstallation InstallationVerifier
+	// Snapshots provides the pattern snapshot; nil answers with the empty
+	// snapshot's ETag and no inline body.
+	Snapshots SnapshotSource
+	// Registerer receives the API's metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+}
+
+// API holds the scanner endpoints' dependencies.
+type API struct {
+	db                 *pgxpool.Pool
+	opts               Options
+	verifyInstallation InstallationVerifier
+	metrics            *apiMetrics
+}
+
+// New builds the API on db.
+func New(db *pgxpool.Pool, opts Options) *API {
+	if opts.RateLimitPerMinute <= 0 {
+		opts.RateLimitPerMinute = 600
+	}
+	if opts.MaxFindings <= 0 {
+		opts.MaxFindings = 50000
+	}
+	return &API{db: db, opts: opts, verifyInstallation: opts.VerifyInstallation, metrics: newAPIMetrics(opts.Registerer)}
+}
+
+// Mount adds the scanner routes to r. Every route authenticates first and
+// is then rate limited per credential.
+func (a *API) Mount(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(a.Authenticate, a.rateLimit())
+		r.Post("/scanner/runs", a.registerRun)
+		// r.Post("/scanner/events", a.postEvent) WIP
+	})
+}
+
+func (a *API) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		zerolog.Ctx(r.Context()).Info().Err(err).Msg("request canceled by client")
+		return
+	}
+	d := problem.Internal()
+	if isUnavailable(err) {
+		d = problem.New(http.StatusServiceUnavailable, "unavailable", "the database is unreachable: retry later")
+		d.RetryAfter = 5 * time.Second
+	}
+	zerolog.Ctx(r.Context()).Error().Err(err).Str(logkey.Path, r.URL.Path).Msg("request failed")
+	problem.Write(w, d)
+}

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/centralcloud/centralcloud/database"
+)
+
+// ErrRunConflict means a run with the same local_run_id exists for another
+// commit.
+var ErrRunConflict = errors.New("local_run_id is already used for another commit")
+
+// Run is a scanner run.
+type Run struct {
+	ID             uuid.UUID
+	OrgID          uuid.UUID
+	RepositoryID   uuid.UUID
+	LocalRunID     string
+	CommitSHA      string
+	Ref            *string
+	PullRequest    *int
+	ScannerName    *string
+	ScannerVersion *string
+	Status         string
+	Conclusion     *string
+	CreatedAt      time.Time
+	CompletedAt    *time.Time
+}
+
+const runColumns = `id, org_id, repository_id, local_run_id, commit_sha, ref, pull_request,
+	scanner_name, scanner_version, status, conclusion, created_at, completed_at`
+
+func scanRun(row pgx.Row) (Run, error) {
+	var r Run
+	err := row.Scan(&r.ID, &r.OrgID, &r.RepositoryID, &r.LocalRunID, &r.CommitSHA, &r.Ref, &r.PullRequest,
+		&r.ScannerName, &r.ScannerVersion, &r.Status, &r.Conclusion, &r.CreatedAt, &r.CompletedAt)
+	return r, err
+}
+
+// RegisterRun inserts run unless (repository, local_run_id) exists. It
+// returns the stored run and whether this call created it. Concurrent
+// identical calls create one run: the losers wait for the winner's insert
+// and then read its row. The same local_run_id with another commit is
+// ErrRunConflict.
+func RegisterRun(ctx context.Context, db database.DBTX, run Run) (Run, bool, error) {
+	row := db.QueryRow(ctx,
+		`INSERT INTO scanner_runs (org_id, repository_id, local_run_id, commit_sha, ref, pull_request,
+		                           scanner_name, scanner_version)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		 ON CONFLICT ON CONSTRAINT scanner_runs_local_key DO NOTHING
+		 RETURNING `+runColumns,
+		run.OrgID, run.RepositoryID, run.LocalRunID, run.CommitSHA, run.Ref, run.PullRequest,
+		run.ScannerName, run.ScannerVersion)
+	stored, err := scanRun(row)
+	if err == nil {
+		return stored, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return Run{}, false, fmt.Errorf("insert run: %w", err)
+	}
+	stored, err = scanRun(db.QueryRow(ctx,
+		`SELECT `+runColumns+` FROM scanner_runs WHERE repository_id = $1 AND local_run_id = $2`,
+		run.RepositoryID, run.LocalRunID))
+	if err != nil {
+		return Run{}, false, fmt.Errorf("read existing run: %w", err)
+	}
+	if stored.CommitSHA != run.CommitSHA {
+		return stored, false, ErrRunConflict
+	}
+	return stored, false, nil
+}
+
+// RunForOrg returns the run with id when it belongs to orgID, else
+// ErrNotFound, so another tenant's run looks absent.
+func RunForOrg(ctx context.Context, db database.DBTX, id, orgID uuid.UUID) (Run, error) {
+	r, err := scanRun(db.QueryRow(ctx,
+		`SELECT `+runColumns+` FROM scanner_runs WHERE id = $1 AND org_id = $2`, id, orgID))
+	if err != nil {
+		return Run{}, fmt.Errorf("run %s: %w", id, notFound(err))
+	}
+	return r, nil
+}
+
+// LockRunForOrg is RunForOrg that also locks the run's row until the
+// transaction ends, so events for one run are applied one at a time.
+func LockRunForOrg(ctx context.Context, tx pgx.Tx, id, orgID uuid.UUID) (Run, error) {
+	r, err := scanRun(tx.QueryRow(ctx,
+		`SELECT `+runColumns+` FROM scanner_runs WHERE id = $1 AND org_id = $2 FOR UPDATE`, id, orgID))
+	if err != nil {
+		return Run{}, fmt.Errorf("run %s: %w", id, notFound(err))
+	}
+	return r, nil
+}
+
+// CompleteRun marks a run completed with its conclusion.
+func CompleteRun(ctx context.Context, db database.DBTX, id uuid.UUID, conclusion string) error {
+	_, err := db.Exec(ctx,
+		`UPDATE scanner_runs SET status = 'completed', conclusion = $2, completed_at = now() WHERE id = $1`,
+		id, conclusion)
+	if err != nil {
+		return fmt.Errorf("complete run %s: %w", id, err)
+	}
+	return nil
+}
+
+// RepositoryOfRun returns the repository of a run.
+func RepositoryOfRun(ctx context.Context, db database.DBTX, runID uuid.UUID) (Repository, error) {
+	var r Repository
+	err := db.QueryRow(ctx,
+		`SELECT r.id, r.org_id, r.owner, r.name, r.github_repo_id
+		   FROM repositories r JOIN scanner_runs s ON s.repository_id = r.id WHERE s.id = $1`, runID).
+		Scan(&r.ID, &r.OrgID, &r.Owner, &r.Name, &r.GitHubRepoID)
+	if err != nil {
+		return Repository{}, fmt.Errorf("repository of run %s: %w", runID, notFound(err))
+	}
+	return r, nil
+}
