@@ -241,32 +241,3 @@ func TestHandleRejectsBadBody(t *testing.T) {
 	err = h.Handle(handlerContext(t), deliver(t, pool, map[string]string{}))
 	require.True(t, queue.IsPermanent(err), "got %v", err)
 }
-
-// TestLearningThroughRunner is the only test that consumes the Learning
-// queue itself.
-func TestLearningThroughRunner(t *testing.T) {
-	t.Parallel()
-	pool := dbtest.Pool(t)
-	ctx := context.Background()
-	tag := randomHex(4)
-	scanner := "scanner-" + tag
-	run := seed(t, pool, seedRun{
-		login: "org" + tag, repo: "repo", scanner: scanner, version: "3.1",
-		findings: []seedFinding{{pattern: "go/a", severity: "note", path: "x.go", message: "m", language: "go"}},
-	})
-	_, err := queue.Send(ctx, pool, queue.Learning, queue.LearningMessage{ServerRunID: run.runID, EventID: run.eventID})
-	require.NoError(t, err)
-
-	r := queue.NewRunner(pool, queue.RunnerOptions{Logger: zerolog.New(zerolog.NewTestWriter(t))})
-	require.NoError(t, learning.NewHandler(pool).Register(r, queue.HandlerOptions{PollWait: time.Second}))
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- r.Run(runCtx) }()
-
-	require.Eventually(t, func() bool { return len(aggregates(t, pool, scanner)) == 1 }, 30*time.Second, 20*time.Millisecond)
-	cancel()
-	require.NoError(t, <-done)
-	require.Equal(t, []aggregateRow{
-		{Pattern: "go/a", Severity: "note", Language: "go", Version: "3.1", Findings: 1, Runs: 1},
-	}, aggregates(t, pool, scanner))
-}
