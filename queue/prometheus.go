@@ -38,8 +38,9 @@ const (
 	OutcomeDuplicate = "duplicate"
 )
 
-// RunnerMetrics counts what Runners do. Create it with RegisterMetrics and
-// pass it in RunnerOptions; a nil *RunnerMetrics records nothing.
+// RunnerMetrics counts what Runners do. Create it with
+// RegisterRunnerMetrics and pass it in RunnerOptions; a nil *RunnerMetrics
+// records nothing.
 type RunnerMetrics struct {
 	processed    *prometheus.CounterVec
 	retried      *prometheus.CounterVec
@@ -48,12 +49,10 @@ type RunnerMetrics struct {
 	duration     *prometheus.HistogramVec
 }
 
-// RegisterMetrics registers the Runner counters, the handler duration
-// histogram, and a collector that reads queue length and oldest message age
-// from pgmq.metrics_all at each scrape. A scrape waits at most 5 seconds for
-// the database. When the query fails, the error goes to logger and that
-// scrape has no queue gauges.
-func RegisterMetrics(reg prometheus.Registerer, db database.DBTX, logger zerolog.Logger) (*RunnerMetrics, error) {
+// RegisterRunnerMetrics registers the Runner counters and the handler
+// duration histogram on reg. Register them once per process, and share the
+// result among its Runners.
+func RegisterRunnerMetrics(reg prometheus.Registerer) (*RunnerMetrics, error) {
 	m := &RunnerMetrics{
 		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: MetricProcessed, Help: "Messages whose handler succeeded.",
@@ -73,16 +72,26 @@ func RegisterMetrics(reg prometheus.Registerer, db database.DBTX, logger zerolog
 			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300},
 		}, []string{"queue", "outcome"}),
 	}
-	collectors := []prometheus.Collector{
-		m.processed, m.retried, m.deadLettered, m.panics, m.duration,
-		&depthCollector{db: db, logger: logger, timeout: 5 * time.Second},
-	}
-	for _, c := range collectors {
+	for _, c := range []prometheus.Collector{m.processed, m.retried, m.deadLettered, m.panics, m.duration} {
 		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register queue metrics: %w", err)
+			return nil, fmt.Errorf("register queue runner metrics: %w", err)
 		}
 	}
 	return m, nil
+}
+
+// RegisterQueueCollector registers gauges of each queue's length, visible
+// length and oldest message age on reg. They are read from
+// pgmq.metrics_all at each scrape, so every replica, serving or working,
+// reports the shared queues as the database has them. A scrape waits at
+// most 5 seconds for the database. When the query fails, the error goes
+// to logger and that scrape has no queue gauges.
+func RegisterQueueCollector(reg prometheus.Registerer, db database.DBTX, logger zerolog.Logger) error {
+	c := &depthCollector{db: db, logger: logger, timeout: 5 * time.Second}
+	if err := reg.Register(c); err != nil {
+		return fmt.Errorf("register queue depth metrics: %w", err)
+	}
+	return nil
 }
 
 func (m *RunnerMetrics) observe(queueName, outcome string, took time.Duration) {
@@ -106,8 +115,7 @@ func (m *RunnerMetrics) panicked(queueName string) {
 	}
 }
 
-// depthCollector turns pgmq.metrics_all into gauges at scrape time, so that
-// every replica reports the shared queues as the database has them.
+// depthCollector turns pgmq.metrics_all into gauges at scrape time.
 type depthCollector struct {
 	db      database.DBTX
 	logger  zerolog.Logger

@@ -95,12 +95,14 @@ func effectHandler(pool *pgxpool.Pool, table string, calls *atomic.Int64) queue.
 	}
 }
 
-// newMetrics registers Runner metrics on a registry of the test's own.
+// newMetrics registers the Runner metrics and the queue collector on a
+// registry of the test's own.
 func newMetrics(t *testing.T, pool *pgxpool.Pool) (*queue.RunnerMetrics, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	m, err := queue.RegisterMetrics(reg, pool, zerolog.Nop())
+	m, err := queue.RegisterRunnerMetrics(reg)
 	require.NoError(t, err)
+	require.NoError(t, queue.RegisterQueueCollector(reg, pool, zerolog.Nop()))
 	return m, reg
 }
 

@@ -132,6 +132,7 @@ func TestQueueWorkersRunAndStop(t *testing.T) {
 	}))
 	require.Equal(t, []string{queue.Checks}, registered)
 	require.Len(t, svc.background, 2, "the runner and the retention job")
+	require.NoError(t, svc.registerQueueCollector())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	errs := make(chan error, len(svc.background))
@@ -145,6 +146,8 @@ func TestQueueWorkersRunAndStop(t *testing.T) {
 		names = append(names, f.GetName())
 	}
 	require.Contains(t, names, queue.MetricQueueLength)
+	_, err = queue.RegisterRunnerMetrics(svc.registry)
+	require.Error(t, err, "the runner metrics are already registered")
 	cancel()
 	for range svc.background {
 		require.NoError(t, <-errs)

@@ -27,10 +27,11 @@ func queueHandlerOptions(cfg config.QueueConfig, concurrency int) queue.HandlerO
 // service's background tasks. The Runner gets the learning handler, then
 // each function of register, which is where the checks and patterns sync
 // handlers join: register(runner) calls runner.Handle with
-// queueHandlerOptions. The Runner's metrics go to the service's registry.
+// queueHandlerOptions. The Runner's metrics go to the service's registry;
+// the queue depth gauges are registered by registerQueueCollector.
 func (s *service) addQueueWorkers(register ...func(*queue.Runner) error) error {
 	cfg := s.app.cfg.Queue
-	metrics, err := queue.RegisterMetrics(s.registry, s.pool, s.app.logger)
+	metrics, err := queue.RegisterRunnerMetrics(s.registry)
 	if err != nil {
 		return err
 	}
@@ -54,4 +55,11 @@ func (s *service) addQueueWorkers(register ...func(*queue.Runner) error) error {
 		return nil
 	})
 	return nil
+}
+
+// registerQueueCollector adds the queue length and oldest message age
+// gauges to the service's registry. Every process role exposes them, so it
+// is separate from addQueueWorkers.
+func (s *service) registerQueueCollector() error {
+	return queue.RegisterQueueCollector(s.registry, s.pool, s.app.logger)
 }
