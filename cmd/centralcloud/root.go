@@ -26,6 +26,8 @@ func newRootCommand(app *cliApp) *cobra.Command {
 		newRunCommand(app), newServeCommand(app), newWorkerCommand(app),
 		newMigrateCommand(app), newOrgsCommand(app), newTokensCommand(app),
 		newPoliciesCommand(app), newVersionCommand(app),
+		newHealthcheckCommand(app),
+		newAuditCommand(app),
 	)
 	markUsageErrors(root)
 	return root
