@@ -31,4 +31,6 @@ const (
 	Version        = "version"
 	ETag           = "etag"
 	KeyID          = "key_id"
+	APIURL         = "api_url"
+	AdminURL       = "admin_url"
 )
