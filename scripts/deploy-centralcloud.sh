@@ -3,12 +3,14 @@
 # manifests in deploy/kubernetes/. Run scripts/migrate-centralcloud.sh
 # VERSION first.
 #
-# Steps: deploy the API (`centralcloud serve`) in the color that is not
-# live, wait until its pods are ready, check /readyz and that HEAD
-# /patterns/snapshot returns the expected ETag, switch the Service
-# "centralcloud" to the new color, roll the workers to VERSION and scale
-# the old color to zero. Before the switch, any failure deletes the new
-# color and leaves the old one serving.
+# Steps:
+#   1. Deploy the API (`centralcloud serve`) in the color that is not live.
+#   2. Wait until its pods are ready, and check /readyz.
+#   3. Check that HEAD /patterns/snapshot returns the expected ETag.
+#   4. Switch the Service "centralcloud" to the new color.
+#   5. Roll the workers to VERSION and scale the old color to zero.
+# Before the switch, any failure deletes the new color and leaves the old
+# one serving.
 #
 # Usage: scripts/deploy-centralcloud.sh VERSION
 #

@@ -3,12 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,28 +19,23 @@ import (
 	"github.com/centralcloud/centralcloud/store"
 )
 
-// runWithBuffers runs the root command with args, like execute does, but
-// writes to buffers so that parallel tests can read their own output. The
-// returned error tells usage errors (exit 2) apart with errors.As.
-func runWithBuffers(t *testing.T, args ...string) (stdout, stderr string, err error) {
+// runCLI runs execute with args and captures its output. Unlike cli, it
+// sets no environment variables, so tests that use it can run in parallel.
+func runCLI(t *testing.T, args ...string) result {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	app := &cliApp{stdout: &out, stderr: &errOut}
-	root := newRootCommand(app)
-	root.SetArgs(args)
-	err = root.ExecuteContext(t.Context())
-	app.close()
-	return out.String(), errOut.String(), err
+	var stdout, stderr bytes.Buffer
+	code := execute(t.Context(), args, &stdout, &stderr)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
 // auditCLI runs a command against the package's test database through a
 // config file, since environment variables would rule out t.Parallel.
-func auditCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
+func auditCLI(t *testing.T, args ...string) result {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yml")
 	cfg := "database:\n  url: " + dbtest.URL(t) + "\n  max_conns: 2\nlog:\n  level: error\n"
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	return runWithBuffers(t, append([]string{"--config", path}, args...)...)
+	return runCLI(t, append([]string{"--config", path}, args...)...)
 }
 
 // newTestOrg creates an org with a login no other test uses.
@@ -93,9 +85,9 @@ func TestAuditListFiltersByOrg(t *testing.T) {
 	insertAudit(t, store.AuditEvent{OrgID: &acme.ID, Actor: "cli", Action: store.AuditTokenCreated, Reason: "tokens create"})
 	insertAudit(t, store.AuditEvent{OrgID: &other.ID, Actor: "cli", Action: store.AuditTokenCreated, Reason: "tokens create"})
 
-	stdout, stderr, err := auditCLI(t, "audit", "list", "--org", acme.Login, "--output", "json")
-	require.NoError(t, err, stderr)
-	records := decodeAuditLines(t, stdout)
+	r := auditCLI(t, "audit", "list", "--org", acme.Login, "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	records := decodeAuditLines(t, r.stdout)
 	require.Equal(t, []string{store.AuditLearningSkipped, store.AuditTokenCreated}, actionsOf(records))
 
 	first := records[0]
@@ -120,20 +112,20 @@ func TestAuditListFiltersByActionAndRun(t *testing.T) {
 	insertAudit(t, store.AuditEvent{OrgID: &org.ID, Actor: "scanner", Action: store.AuditLearningSkipped, ServerRunID: &runA})
 	insertAudit(t, store.AuditEvent{OrgID: &org.ID, Actor: "scanner", Action: store.AuditLearningSkipped, ServerRunID: &runB})
 
-	stdout, stderr, err := auditCLI(t, "audit", "list", "--run", runA.String(), "--output", "json")
-	require.NoError(t, err, stderr)
-	require.Equal(t, []string{store.AuditTelemetryDropped, store.AuditLearningSkipped}, actionsOf(decodeAuditLines(t, stdout)))
+	r := auditCLI(t, "audit", "list", "--run", runA.String(), "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, []string{store.AuditTelemetryDropped, store.AuditLearningSkipped}, actionsOf(decodeAuditLines(t, r.stdout)))
 
-	stdout, stderr, err = auditCLI(t, "audit", "list", "--org", org.Login, "--action", store.AuditLearningSkipped, "--output", "json")
-	require.NoError(t, err, stderr)
-	records := decodeAuditLines(t, stdout)
+	r = auditCLI(t, "audit", "list", "--org", org.Login, "--action", store.AuditLearningSkipped, "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	records := decodeAuditLines(t, r.stdout)
 	require.Len(t, records, 2)
 	require.Equal(t, runA, *records[0].ServerRunID)
 	require.Equal(t, runB, *records[1].ServerRunID)
 
-	stdout, stderr, err = auditCLI(t, "audit", "list", "--run", runB.String(), "--action", store.AuditTelemetryDropped, "--output", "json")
-	require.NoError(t, err, stderr)
-	require.Empty(t, stdout)
+	r = auditCLI(t, "audit", "list", "--run", runB.String(), "--action", store.AuditTelemetryDropped, "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Empty(t, r.stdout)
 }
 
 func TestAuditListSince(t *testing.T) {
@@ -157,9 +149,9 @@ func TestAuditListSince(t *testing.T) {
 		{time.Now().Add(time.Hour).UTC().Format(time.RFC3339), []string{}},
 	}
 	for _, c := range cases {
-		stdout, stderr, err := auditCLI(t, "audit", "list", "--org", org.Login, "--since", c.since, "--output", "json")
-		require.NoError(t, err, stderr)
-		require.Equal(t, c.want, actionsOf(decodeAuditLines(t, stdout)), "--since %s", c.since)
+		r := auditCLI(t, "audit", "list", "--org", org.Login, "--since", c.since, "--output", "json")
+		require.Equal(t, 0, r.code, r.stderr)
+		require.Equal(t, c.want, actionsOf(decodeAuditLines(t, r.stdout)), "--since %s", c.since)
 	}
 }
 
@@ -170,9 +162,9 @@ func TestAuditListTable(t *testing.T) {
 	insertAudit(t, store.AuditEvent{OrgID: &org.ID, Actor: "scanner", Action: store.AuditTelemetryDropped,
 		Reason: "telemetry_enabled is false", ServerRunID: &runID, Details: map[string]any{"event_id": "final"}})
 
-	stdout, stderr, err := auditCLI(t, "audit", "list", "--org", org.Login)
-	require.NoError(t, err, stderr)
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	r := auditCLI(t, "audit", "list", "--org", org.Login)
+	require.Equal(t, 0, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Len(t, lines, 2)
 	require.Equal(t, []string{"TIME", "ACTION", "ORG", "ACTOR", "SERVER", "RUN", "REASON", "DETAILS"}, strings.Fields(lines[0]))
 	row := lines[1]
@@ -181,7 +173,7 @@ func TestAuditListTable(t *testing.T) {
 	require.Contains(t, row, runID.String())
 	require.Contains(t, row, "telemetry_enabled is false")
 	require.Contains(t, row, `{"event_id":"final"}`)
-	_, err = time.Parse(time.RFC3339, strings.Fields(row)[0])
+	_, err := time.Parse(time.RFC3339, strings.Fields(row)[0])
 	require.NoError(t, err, "first column of %q", row)
 }
 
@@ -192,23 +184,24 @@ func TestAuditListLimit(t *testing.T) {
 		insertAudit(t, store.AuditEvent{OrgID: &org.ID, Actor: "cli", Action: action})
 	}
 
-	stdout, stderr, err := auditCLI(t, "audit", "list", "--org", org.Login, "--limit", "2", "--output", "json")
-	require.NoError(t, err)
-	require.Equal(t, []string{store.AuditOrgCreated, store.AuditTokenCreated}, actionsOf(decodeAuditLines(t, stdout)))
-	require.Contains(t, stderr, "printed the first 2 matching events")
+	r := auditCLI(t, "audit", "list", "--org", org.Login, "--limit", "2", "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, []string{store.AuditOrgCreated, store.AuditTokenCreated}, actionsOf(decodeAuditLines(t, r.stdout)))
+	require.Contains(t, r.stderr, "printed the first 2 matching events")
 
-	stdout, stderr, err = auditCLI(t, "audit", "list", "--org", org.Login, "--limit", "3", "--output", "json")
-	require.NoError(t, err)
-	require.Len(t, decodeAuditLines(t, stdout), 3)
-	require.Empty(t, stderr)
+	r = auditCLI(t, "audit", "list", "--org", org.Login, "--limit", "3", "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Len(t, decodeAuditLines(t, r.stdout), 3)
+	require.Empty(t, r.stderr)
 }
 
 func TestAuditListUnknownOrg(t *testing.T) {
 	t.Parallel()
-	_, _, err := auditCLI(t, "audit", "list", "--org", "no-such-org-"+uuid.NewString()[:8])
-	require.ErrorIs(t, err, store.ErrNotFound)
-	var usage *usageError
-	require.False(t, errors.As(err, &usage), "an unknown org is a failure, not wrong usage")
+	login := "no-such-org-" + uuid.NewString()[:8]
+	r := auditCLI(t, "audit", "list", "--org", login)
+	require.Equal(t, 1, r.code, "an unknown org is a failure, not wrong usage")
+	require.Contains(t, r.stderr, `org "`+login+`": not found`)
+	require.Empty(t, r.stdout)
 }
 
 func TestAuditListUsageErrors(t *testing.T) {
@@ -229,70 +222,23 @@ func TestAuditListUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		// No config file: a usage error must stop before any database use.
-		_, _, err := runWithBuffers(t, append([]string{"audit", "list"}, c.args...)...)
-		var usage *usageError
-		require.True(t, errors.As(err, &usage), "args %v: want a usage error, got %v", c.args, err)
-		require.Contains(t, err.Error(), c.message, "args %v", c.args)
+		r := runCLI(t, append([]string{"audit", "list"}, c.args...)...)
+		require.Equal(t, 2, r.code, "args %v: %s", c.args, r.stderr)
+		require.Contains(t, r.stderr, c.message, "args %v", c.args)
+		require.Contains(t, r.stderr, "Run 'centralcloud audit list --help' for usage.", "args %v", c.args)
 	}
 }
 
-// TestExecuteAuditList runs the real entry point with the database URL from
-// the environment, so it cannot run in parallel with other tests.
-func TestExecuteAuditList(t *testing.T) {
-	t.Setenv("CENTRALCLOUD_DATABASE_URL", dbtest.URL(t))
-	t.Setenv("CENTRALCLOUD_LOG_LEVEL", "error")
+// TestExecuteAuditListFromEnvironment runs audit list with the database
+// URL from the environment, as operators run it.
+func TestExecuteAuditListFromEnvironment(t *testing.T) {
 	org := newTestOrg(t, "execute")
 	insertAudit(t, store.AuditEvent{OrgID: &org.ID, Actor: "cli", Action: store.AuditPolicyChanged, Reason: "policies set"})
 
-	code, stdout, stderr := executeCaptured(t, "audit", "list", "--org", org.Login, "--output", "json")
-	require.Equal(t, 0, code, stderr)
-	records := decodeAuditLines(t, stdout)
+	r := cli(t, "audit", "list", "--org", org.Login, "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	records := decodeAuditLines(t, r.stdout)
 	require.Len(t, records, 1)
 	require.Equal(t, store.AuditPolicyChanged, records[0].Action)
 	require.Equal(t, org.Login, records[0].Org)
-
-	code, stdout, stderr = executeCaptured(t, "audit", "list", "--output", "xml")
-	require.Equal(t, 2, code)
-	require.Empty(t, stdout)
-	require.Contains(t, stderr, "Run 'centralcloud audit list --help' for usage.")
-
-	code, stdout, stderr = executeCaptured(t, "audit", "list", "--org", "missing-"+uuid.NewString()[:8])
-	require.Equal(t, 1, code)
-	require.Empty(t, stdout)
-	require.Contains(t, stderr, "not found")
-}
-
-// executeCaptured swaps os.Stdout and os.Stderr for pipes while execute
-// runs. Only tests that do not call t.Parallel may use it.
-func executeCaptured(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	savedOut, savedErr := os.Stdout, os.Stderr
-	outRead, outWrite := capturePipe(t)
-	errRead, errWrite := capturePipe(t)
-	os.Stdout, os.Stderr = outWrite, errWrite
-	outText, errText := readAllAsync(outRead), readAllAsync(errRead)
-	code = execute(context.Background(), args)
-	os.Stdout, os.Stderr = savedOut, savedErr
-	require.NoError(t, outWrite.Close())
-	require.NoError(t, errWrite.Close())
-	return code, <-outText, <-errText
-}
-
-func capturePipe(t *testing.T) (*os.File, *os.File) {
-	t.Helper()
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	t.Cleanup(func() { r.Close() })
-	return r, w
-}
-
-// readAllAsync drains r in the background, so a full pipe never blocks the
-// writer.
-func readAllAsync(r io.Reader) <-chan string {
-	text := make(chan string, 1)
-	go func() {
-		data, _ := io.ReadAll(r)
-		text <- string(data)
-	}()
-	return text
 }
