@@ -1,0 +1,220 @@
+package githubapp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+	"github.com/gregjones/httpcache"
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/sync/singleflight"
+)
+
+// Errors of TokenVerifier.Verify that the scanner API maps to responses.
+var (
+	// ErrInvalidToken means GitHub does not accept the token (unknown,
+	// expired or revoked, or not an installation token): answer 401.
+	ErrInvalidToken = errors.New("installation token is invalid or expired")
+	// ErrInstallationSuspended means the token's installation is
+	// suspended: answer 403.
+	ErrInstallationSuspended = errors.New("the token's GitHub App installation is suspended")
+	// ErrNotInstalled means the token reaches no repository on which the
+	// CentralCloud App is installed: answer 403.
+	ErrNotInstalled = errors.New("the CentralCloud GitHub App is not installed on the token's repositories")
+)
+
+// installationTokenPrefix starts every GitHub App installation token.
+const installationTokenPrefix = "ghs_"
+
+// Bounds of the verifier's caches.
+const (
+	tokenResultEntries = 10000
+	tokenCacheEntries  = 1000
+	// tokenLifetime is how long GitHub installation tokens are valid; a
+	// token's HTTP cache is of no use after it.
+	tokenLifetime = time.Hour
+	// maxRepositoryPages bounds GET /installation/repositories paging
+	// (100 repositories a page).
+	maxRepositoryPages = 1000
+)
+
+// InstallationAccess is what an installation token may reach.
+type InstallationAccess struct {
+	// InstallationID is the CentralCloud App's installation on the
+	// account that owns the token's repositories.
+	InstallationID int64
+	AccountLogin   string
+	AccountID      int64
+	// Repositories are the repositories that the token may read.
+	Repositories []RepositoryRef
+}
+
+// TokenVerifier checks GitHub installation tokens (ghs_…) that scanners
+// send instead of org tokens.
+type TokenVerifier struct {
+	clients *Clients
+	opts    Options
+	metrics *Metrics
+	results *expirable.LRU[string, tokenResult]
+	caches  *expirable.LRU[string, httpcache.Cache]
+	flights singleflight.Group
+}
+
+type tokenResult struct {
+	access *InstallationAccess
+	err    error
+}
+
+func newTokenVerifier(clients *Clients, opts Options, metrics *Metrics) *TokenVerifier {
+	return &TokenVerifier{
+		clients: clients,
+		opts:    opts,
+		metrics: metrics,
+		results: expirable.NewLRU[string, tokenResult](tokenResultEntries, nil, opts.TokenCacheTTL),
+		caches:  expirable.NewLRU[string, httpcache.Cache](tokenCacheEntries, nil, tokenLifetime),
+	}
+}
+
+// Verify returns what token may reach. It lists the token's repositories
+// with the token itself (GET /installation/repositories, every page,
+// revalidated through an HTTP cache of the token's own) and finds the
+// CentralCloud installation that covers them (GET
+// /repos/{owner}/{repo}/installation as the App). The token may come from
+// another App, such as GitHub Actions' GITHUB_TOKEN. Results, failures
+// included, are cached for the configured TTL under the token's SHA-256;
+// the token itself is neither stored nor logged.
+func (v *TokenVerifier) Verify(ctx context.Context, token string) (*InstallationAccess, error) {
+	if !strings.HasPrefix(token, installationTokenPrefix) || len(token) > 255 {
+		v.metrics.tokenVerifications.WithLabelValues("invalid").Inc()
+		return nil, ErrInvalidToken
+	}
+	sum := sha256.Sum256([]byte(token))
+	key := hex.EncodeToString(sum[:])
+	if cached, ok := v.results.Get(key); ok {
+		v.metrics.tokenVerifications.WithLabelValues("cached").Inc()
+		return cached.access.clone(), cached.err
+	}
+	value, err, _ := v.flights.Do(key, func() (any, error) {
+		result, err := v.check(ctx, token, key)
+		if err != nil {
+			v.metrics.tokenVerifications.WithLabelValues("error").Inc()
+			return nil, err
+		}
+		v.results.Add(key, result)
+		v.metrics.tokenVerifications.WithLabelValues(outcomeLabel(result.err)).Inc()
+		return result, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	result := value.(tokenResult)
+	return result.access.clone(), result.err
+}
+
+// check asks GitHub. A definite answer about the token, valid or not, is
+// returned as a tokenResult; an error means GitHub could not be asked.
+func (v *TokenVerifier) check(ctx context.Context, token, key string) (tokenResult, error) {
+	repos, err := v.listRepositories(ctx, v.tokenClient(token, key))
+	if status := statusCode(err); status == http.StatusUnauthorized || status == http.StatusForbidden {
+		var er *github.ErrorResponse
+		if errors.As(err, &er) && strings.Contains(strings.ToLower(er.Message), "suspended") {
+			return tokenResult{err: ErrInstallationSuspended}, nil
+		}
+		return tokenResult{err: ErrInvalidToken}, nil
+	}
+	if err != nil {
+		return tokenResult{}, fmt.Errorf("list repositories of installation token: %w", err)
+	}
+	if len(repos) == 0 {
+		return tokenResult{err: ErrNotInstalled}, nil
+	}
+	app, err := v.clients.App()
+	if err != nil {
+		return tokenResult{}, err
+	}
+	inst, _, err := app.Apps.FindRepositoryInstallation(ctx, repos[0].Owner, repos[0].Name)
+	if statusCode(err) == http.StatusNotFound {
+		return tokenResult{err: ErrNotInstalled}, nil
+	}
+	if err != nil {
+		return tokenResult{}, fmt.Errorf("find installation of %s: %w", repos[0].FullName(), err)
+	}
+	return tokenResult{access: &InstallationAccess{
+		InstallationID: inst.GetID(),
+		AccountLogin:   inst.GetAccount().GetLogin(),
+		AccountID:      inst.GetAccount().GetID(),
+		Repositories:   repos,
+	}}, nil
+}
+
+func (v *TokenVerifier) listRepositories(ctx context.Context, client *github.Client) ([]RepositoryRef, error) {
+	var repos []RepositoryRef
+	opts := &github.ListOptions{PerPage: 100}
+	for range maxRepositoryPages {
+		page, res, err := client.Apps.ListRepos(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, repo := range page.Repositories {
+			repos = append(repos, repositoryRef(repo))
+		}
+		if res.NextPage == 0 {
+			return repos, nil
+		}
+		opts.Page = res.NextPage
+	}
+	return nil, fmt.Errorf("installation token reaches more than %d repositories", maxRepositoryPages*100)
+}
+
+// tokenClient returns a go-github client that authenticates with token
+// and keeps an HTTP cache of the token's own, so that a check after the
+// result TTL is a conditional request that GitHub answers 304.
+func (v *TokenVerifier) tokenClient(token, key string) *github.Client {
+	cache, ok := v.caches.Get(key)
+	if !ok {
+		cache = newLRUHTTPCache(16)
+		v.caches.Add(key, cache)
+	}
+	cached := &httpcache.Transport{Transport: alwaysRevalidate(v.clients.transport), Cache: cache, MarkCachedResponses: true}
+	client := github.NewClient(&http.Client{
+		Transport: roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+			req = req.Clone(req.Context())
+			req.Header.Set("Authorization", "Bearer "+token)
+			return cached.RoundTrip(req)
+		}),
+		Timeout: v.opts.RequestTimeout,
+	})
+	client.BaseURL = v.clients.baseURL
+	client.UserAgent = v.opts.UserAgent + " (installation token)"
+	return client
+}
+
+func outcomeLabel(err error) string {
+	switch {
+	case err == nil:
+		return "valid"
+	case errors.Is(err, ErrNotInstalled):
+		return "not_installed"
+	case errors.Is(err, ErrInstallationSuspended):
+		return "suspended"
+	}
+	return "invalid"
+}
+
+// clone returns a copy that the caller may change without touching the
+// cached value.
+func (a *InstallationAccess) clone() *InstallationAccess {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	c.Repositories = slices.Clone(a.Repositories)
+	return &c
+}
