@@ -3,7 +3,6 @@ package githubapp
 import (
 	"context"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -14,23 +13,23 @@ type checkSuiteHandler struct {
 	deps *webhookDeps
 }
 
+type checkSuitePayload struct {
+	hookEvent
+	CheckSuite struct {
+		HeadSHA string `json:"head_sha"`
+	} `json:"check_suite"`
+}
+
 func (h *checkSuiteHandler) Handles() []string { return []string{"check_suite"} }
 
 func (h *checkSuiteHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error {
-	var event github.CheckSuiteEvent
+	var event checkSuitePayload
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	dl := delivery{
-		ID:             deliveryID,
-		Event:          eventType,
-		Action:         event.GetAction(),
-		InstallationID: event.GetInstallation().GetID(),
-		Repository:     event.GetRepo().GetFullName(),
-	}
-	return h.deps.process(ctx, dl, func(ctx context.Context, tx pgx.Tx) (string, error) {
-		var kind = CheckRequested
-		switch event.GetAction() {
+	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
+		kind := CheckRequested
+		switch event.Action {
 		case "requested":
 		case "rerequested":
 			kind = CheckRerequested
@@ -40,9 +39,9 @@ func (h *checkSuiteHandler) Handle(ctx context.Context, eventType, deliveryID st
 		return requestCheck(ctx, tx, commitRequest{
 			Type:           kind,
 			DeliveryID:     deliveryID,
-			InstallationID: dl.InstallationID,
-			Repository:     repositoryRef(event.GetRepo()),
-			HeadSHA:        event.GetCheckSuite().GetHeadSHA(),
+			InstallationID: event.installationID(),
+			Repository:     event.repositoryRef(),
+			HeadSHA:        event.CheckSuite.HeadSHA,
 		})
 	})
 }

@@ -58,6 +58,10 @@ func (h *ChecksHandler) HandleMessage(ctx context.Context, body []byte) error {
 		return nil
 	}
 	err := h.dispatch(ctx, msg)
+	if installationRefused(err) {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("GitHub refused a token for the installation; check message finished without effect")
+		return nil
+	}
 	if err != nil {
 		event := zerolog.Ctx(ctx).Warn().Err(err)
 		var retry RetryAfterError

@@ -156,11 +156,7 @@ func (h *ChecksHandler) fetchInstallation(ctx context.Context, githubID int64) (
 		status = installationSuspended
 	}
 	err = database.InTx(ctx, h.pool, func(tx pgx.Tx) error {
-		orgID, _, _, err := linkOrg(ctx, tx, inst.GetAccount().GetID(), inst.GetAccount().GetLogin())
-		if err != nil {
-			return err
-		}
-		_, err = upsertInstallation(ctx, tx, inst, orgID, status)
+		_, _, err := storeInstallation(ctx, tx, installationFromAPI(inst), status)
 		return err
 	})
 	if err != nil {
@@ -188,14 +184,11 @@ func (h *ChecksHandler) targetMode(ctx context.Context, t *checkTarget) (string,
 		if err != nil {
 			return "", fmt.Errorf("get permissions of installation %d: %w", t.Installation.GitHubID, classifyGitHubError(err))
 		}
-		if err := setInstallationPermissions(ctx, h.pool, t.Installation.GitHubID, inst.GetPermissions()); err != nil {
+		perms := installationFromAPI(inst).Permissions
+		if err := setInstallationPermissions(ctx, h.pool, t.Installation.GitHubID, perms); err != nil {
 			return "", err
 		}
-		fresh, err := findInstallation(ctx, h.pool, t.Installation.GitHubID)
-		if err != nil {
-			return "", err
-		}
-		t.Installation.Permissions = fresh.Permissions
+		t.Installation.Permissions = perms
 	}
 	return publishMode(t.Installation.Permissions), nil
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 )
 
@@ -49,10 +51,12 @@ func retryAfter(err error, delay time.Duration) error {
 	return &retryAfterError{err: err, delay: delay}
 }
 
-// classifyGitHubError turns a rate-limit error or a response that carries
-// Retry-After or X-RateLimit-Reset into a RetryAfterError. Other errors,
-// including plain 5xx responses, are returned unchanged, so the queue
-// runner retries them with its exponential backoff.
+// classifyGitHubError turns GitHub's requests to wait into a
+// RetryAfterError, following GitHub's guidance on rate limits: wait for
+// Retry-After when present, else until X-RateLimit-Reset when
+// X-RateLimit-Remaining is 0, else at least a minute for a secondary rate
+// limit. Other errors, plain 5xx responses included, are returned
+// unchanged, so the queue runner retries them with its exponential backoff.
 func classifyGitHubError(err error) error {
 	if err == nil {
 		return nil
@@ -72,36 +76,66 @@ func classifyGitHubError(err error) error {
 	if res == nil {
 		return err
 	}
-	code := res.StatusCode
-	if code == http.StatusForbidden || code == http.StatusTooManyRequests || code >= 500 {
-		if delay, ok := delayFromHeaders(res.Header, time.Now()); ok {
-			return retryAfter(err, delay)
-		}
+	if delay, ok := retryAfterHeader(res.Header, time.Now()); ok {
+		return retryAfter(err, delay)
+	}
+	if res.StatusCode != http.StatusForbidden && res.StatusCode != http.StatusTooManyRequests {
+		return err
+	}
+	if delay, ok := rateLimitReset(res.Header, time.Now()); ok {
+		return retryAfter(err, delay)
+	}
+	if res.StatusCode == http.StatusTooManyRequests || strings.Contains(strings.ToLower(errorMessage(err)), "rate limit") {
+		return retryAfter(err, defaultRetryDelay)
 	}
 	return err
 }
 
-// delayFromHeaders reads Retry-After (seconds) or X-RateLimit-Reset (Unix
-// seconds), which GitHub sends with secondary rate limits.
-func delayFromHeaders(h http.Header, now time.Time) (time.Duration, bool) {
-	if v := h.Get("Retry-After"); v != "" {
-		if seconds, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return time.Duration(seconds) * time.Second, true
-		}
-		if at, err := http.ParseTime(v); err == nil {
-			return at.Sub(now), true
-		}
+// retryAfterHeader reads Retry-After, in seconds or as an HTTP date.
+func retryAfterHeader(h http.Header, now time.Time) (time.Duration, bool) {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
 	}
-	if v := h.Get("X-RateLimit-Reset"); v != "" {
-		if epoch, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return time.Unix(epoch, 0).Sub(now), true
-		}
+	if seconds, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Duration(seconds) * time.Second, true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return at.Sub(now), true
 	}
 	return 0, false
 }
 
-// errorResponse returns the HTTP response behind a go-github error.
+// rateLimitReset reads X-RateLimit-Reset (Unix seconds) of an exhausted
+// rate limit. GitHub sends the header with every response, so it means
+// "wait" only when X-RateLimit-Remaining is 0.
+func rateLimitReset(h http.Header, now time.Time) (time.Duration, bool) {
+	if h.Get("X-RateLimit-Remaining") != "0" {
+		return 0, false
+	}
+	epoch, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return time.Unix(epoch, 0).Sub(now), true
+}
+
+// errorMessage returns the message of GitHub's error body, if any.
+func errorMessage(err error) string {
+	var er *github.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Message
+	}
+	return ""
+}
+
+// errorResponse returns the HTTP response behind a go-github error or an
+// installation token request that GitHub refused.
 func errorResponse(err error) *http.Response {
+	var tokenErr *ghinstallation.HTTPError
+	if errors.As(err, &tokenErr) && tokenErr.Response != nil {
+		return tokenErr.Response
+	}
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		return er.Response
@@ -115,6 +149,25 @@ func errorResponse(err error) *http.Response {
 		return abuse.Response
 	}
 	return nil
+}
+
+// installationRefused reports whether GitHub refused to issue a token for
+// an installation because it no longer exists (404) or is suspended (403
+// without rate-limit headers). Retrying cannot help until a webhook
+// changes the installation.
+func installationRefused(err error) bool {
+	var tokenErr *ghinstallation.HTTPError
+	if !errors.As(err, &tokenErr) || tokenErr.Response == nil {
+		return false
+	}
+	switch tokenErr.Response.StatusCode {
+	case http.StatusNotFound:
+		return true
+	case http.StatusForbidden:
+		_, limited := retryAfterHeader(tokenErr.Response.Header, time.Now())
+		return !limited && tokenErr.Response.Header.Get("X-RateLimit-Remaining") != "0"
+	}
+	return false
 }
 
 // statusCode returns the HTTP status of a go-github error, or 0.

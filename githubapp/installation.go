@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
+	"github.com/centralcloud/centralcloud/database"
 	"github.com/centralcloud/centralcloud/internal/logkey"
 	"github.com/centralcloud/centralcloud/store"
 )
@@ -22,29 +23,26 @@ type installationHandler struct {
 	deps *webhookDeps
 }
 
+type installationPayload struct {
+	hookEvent
+	Repositories []hookRepository `json:"repositories"`
+}
+
 func (h *installationHandler) Handles() []string { return []string{"installation"} }
 
 func (h *installationHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error {
-	var event github.InstallationEvent
+	var event installationPayload
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	dl := delivery{
-		ID:             deliveryID,
-		Event:          eventType,
-		Action:         event.GetAction(),
-		InstallationID: event.GetInstallation().GetID(),
-	}
-	return h.deps.process(ctx, dl, func(ctx context.Context, tx pgx.Tx) (string, error) {
-		inst := event.GetInstallation()
-		if inst.GetID() == 0 || inst.GetAccount().GetID() == 0 {
-			zerolog.Ctx(ctx).Warn().Msg("installation delivery lacks installation or account; ignored")
+	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
+		change, ok := newInstallationChange(ctx, &event.hookEvent, deliveryID)
+		if !ok {
 			return webhookResultIgnored, nil
 		}
-		change := installationChange{event: &event, deliveryID: deliveryID, actor: webhookActor(event.GetSender())}
-		switch event.GetAction() {
+		switch event.Action {
 		case "created":
-			return change.created(ctx, tx)
+			return change.created(ctx, tx, event.Repositories)
 		case "deleted":
 			return change.deleted(ctx, tx)
 		case "suspend":
@@ -58,40 +56,55 @@ func (h *installationHandler) Handle(ctx context.Context, eventType, deliveryID 
 	})
 }
 
-// installationChange applies one installation delivery.
+// installationChange applies one installation or installation_repositories
+// delivery.
 type installationChange struct {
-	event      *github.InstallationEvent
+	inst       *hookInstallation
+	action     string
 	deliveryID string
 	actor      string
 }
 
-func (c installationChange) created(ctx context.Context, tx pgx.Tx) (string, error) {
-	inst := c.event.GetInstallation()
-	orgID, installationID, err := c.store(ctx, tx, installationActive)
+// newInstallationChange returns the change of a delivery, or false after
+// logging when the payload lacks the installation or its account.
+func newInstallationChange(ctx context.Context, event *hookEvent, deliveryID string) (installationChange, bool) {
+	if event.Installation == nil || event.Installation.ID == 0 || event.Installation.Account.ID == 0 {
+		zerolog.Ctx(ctx).Warn().Msg("delivery lacks the installation or its account; ignored")
+		return installationChange{}, false
+	}
+	return installationChange{
+		inst:       event.Installation,
+		action:     event.Action,
+		deliveryID: deliveryID,
+		actor:      webhookActor(event.Sender),
+	}, true
+}
+
+func (c installationChange) created(ctx context.Context, tx pgx.Tx, repos []hookRepository) (string, error) {
+	orgID, installationID, err := storeInstallation(ctx, tx, c.inst, installationActive)
 	if errors.Is(err, errLoginTaken) {
 		return c.loginTaken(ctx, tx, err)
 	}
 	if err != nil {
 		return "", err
 	}
-	for _, repo := range c.event.Repositories {
-		if _, err := upsertRepository(ctx, tx, orgID, installationID, repositoryRef(repo)); err != nil {
+	for _, repo := range repos {
+		if _, err := upsertRepository(ctx, tx, orgID, installationID, repo.ref()); err != nil {
 			return "", err
 		}
 	}
-	zerolog.Ctx(ctx).Info().Str(logkey.OrgLogin, inst.GetAccount().GetLogin()).
-		Int(logkey.Count, len(c.event.Repositories)).Msg("installation created")
+	zerolog.Ctx(ctx).Info().Str(logkey.OrgLogin, c.inst.Account.Login).
+		Int(logkey.Count, len(repos)).Msg("installation created")
 	return webhookResultProcessed, c.audit(ctx, tx, orgID, "installation.created",
-		map[string]any{"repositories": len(c.event.Repositories)})
+		map[string]any{"repositories": len(repos)})
 }
 
 // setStatus stores the installation with a new status, or with its current
 // one when status is empty. An installation missed so far is created.
 func (c installationChange) setStatus(ctx context.Context, tx pgx.Tx, status string) (string, error) {
-	inst := c.event.GetInstallation()
 	if status == "" {
 		status = installationActive
-		existing, err := findInstallation(ctx, tx, inst.GetID())
+		existing, err := findInstallation(ctx, tx, c.inst.ID)
 		if err != nil {
 			return "", err
 		}
@@ -99,7 +112,7 @@ func (c installationChange) setStatus(ctx context.Context, tx pgx.Tx, status str
 			status = existing.Status
 		}
 	}
-	orgID, _, err := c.store(ctx, tx, status)
+	orgID, _, err := storeInstallation(ctx, tx, c.inst, status)
 	if errors.Is(err, errLoginTaken) {
 		return c.loginTaken(ctx, tx, err)
 	}
@@ -107,33 +120,31 @@ func (c installationChange) setStatus(ctx context.Context, tx pgx.Tx, status str
 		return "", err
 	}
 	zerolog.Ctx(ctx).Info().Str(logkey.Status, status).Msg("installation changed")
-	return webhookResultProcessed, c.audit(ctx, tx, orgID, "installation."+c.event.GetAction(), nil)
+	return webhookResultProcessed, c.audit(ctx, tx, orgID, "installation."+c.action, nil)
 }
 
 // deleted marks the installation deleted and revokes the org's tokens.
 func (c installationChange) deleted(ctx context.Context, tx pgx.Tx) (string, error) {
-	inst := c.event.GetInstallation()
 	var orgID uuid.UUID
-	existing, err := findInstallation(ctx, tx, inst.GetID())
+	existing, err := findInstallation(ctx, tx, c.inst.ID)
 	if err != nil {
 		return "", err
 	}
 	if existing != nil {
 		orgID = existing.OrgID
-		if _, err := setInstallationStatus(ctx, tx, inst.GetID(), installationDeleted); err != nil {
+		if _, err := setInstallationStatus(ctx, tx, c.inst.ID, installationDeleted); err != nil {
 			return "", err
 		}
 	} else {
-		err = tx.QueryRow(ctx, `SELECT id FROM orgs WHERE github_account_id = $1`,
-			inst.GetAccount().GetID()).Scan(&orgID)
+		err = tx.QueryRow(ctx, `SELECT id FROM orgs WHERE github_account_id = $1`, c.inst.Account.ID).Scan(&orgID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			zerolog.Ctx(ctx).Info().Msg("deleted installation was never stored; ignored")
 			return webhookResultIgnored, nil
 		}
 		if err != nil {
-			return "", fmt.Errorf("find org of account %d: %w", inst.GetAccount().GetID(), err)
+			return "", fmt.Errorf("find org of account %d: %w", c.inst.Account.ID, err)
 		}
-		if _, err := upsertInstallation(ctx, tx, inst, orgID, installationDeleted); err != nil {
+		if _, err := upsertInstallation(ctx, tx, c.inst, orgID, installationDeleted); err != nil {
 			return "", err
 		}
 	}
@@ -150,14 +161,13 @@ func (c installationChange) deleted(ctx context.Context, tx pgx.Tx) (string, err
 		Actor:   c.actor,
 		Action:  "org_tokens.revoked",
 		Reason:  "GitHub App installation deleted",
-		Details: map[string]any{"revoked": revoked, "installation_id": inst.GetID(), "delivery_id": c.deliveryID},
+		Details: map[string]any{"revoked": revoked, "installation_id": c.inst.ID, "delivery_id": c.deliveryID},
 	})
 }
 
-// store links the account's org and stores the installation with status.
-func (c installationChange) store(ctx context.Context, tx pgx.Tx, status string) (orgID, installationID uuid.UUID, err error) {
-	inst := c.event.GetInstallation()
-	orgID, created, linked, err := linkOrg(ctx, tx, inst.GetAccount().GetID(), inst.GetAccount().GetLogin())
+// storeInstallation links the account's org and stores the installation.
+func storeInstallation(ctx context.Context, db database.DBTX, inst *hookInstallation, status string) (orgID, installationID uuid.UUID, err error) {
+	orgID, created, linked, err := linkOrg(ctx, db, inst.Account.ID, inst.Account.Login)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
@@ -165,7 +175,7 @@ func (c installationChange) store(ctx context.Context, tx pgx.Tx, status string)
 		zerolog.Ctx(ctx).Info().Str(logkey.OrgID, orgID.String()).Bool(logkey.OrgCreated, created).
 			Msg("org linked to GitHub account")
 	}
-	installationID, err = upsertInstallation(ctx, tx, inst, orgID, status)
+	installationID, err = upsertInstallation(ctx, db, inst, orgID, status)
 	return orgID, installationID, err
 }
 
@@ -179,16 +189,13 @@ func (c installationChange) loginTaken(ctx context.Context, tx pgx.Tx, cause err
 }
 
 func (c installationChange) audit(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, action string, extra map[string]any) error {
-	inst := c.event.GetInstallation()
 	details := map[string]any{
-		"installation_id": inst.GetID(),
-		"account":         inst.GetAccount().GetLogin(),
-		"account_id":      inst.GetAccount().GetID(),
+		"installation_id": c.inst.ID,
+		"account":         c.inst.Account.Login,
+		"account_id":      c.inst.Account.ID,
 		"delivery_id":     c.deliveryID,
 	}
-	for k, v := range extra {
-		details[k] = v
-	}
+	maps.Copy(details, extra)
 	var org *uuid.UUID
 	if orgID != uuid.Nil {
 		org = &orgID

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
@@ -17,34 +16,28 @@ type installationRepositoriesHandler struct {
 	deps *webhookDeps
 }
 
+type installationRepositoriesPayload struct {
+	hookEvent
+	RepositoriesAdded   []hookRepository `json:"repositories_added"`
+	RepositoriesRemoved []hookRepository `json:"repositories_removed"`
+}
+
 func (h *installationRepositoriesHandler) Handles() []string {
 	return []string{"installation_repositories"}
 }
 
 func (h *installationRepositoriesHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error {
-	var event github.InstallationRepositoriesEvent
+	var event installationRepositoriesPayload
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	dl := delivery{
-		ID:             deliveryID,
-		Event:          eventType,
-		Action:         event.GetAction(),
-		InstallationID: event.GetInstallation().GetID(),
-	}
-	return h.deps.process(ctx, dl, func(ctx context.Context, tx pgx.Tx) (string, error) {
-		inst := event.GetInstallation()
-		if inst.GetID() == 0 || inst.GetAccount().GetID() == 0 {
-			zerolog.Ctx(ctx).Warn().Msg("installation_repositories delivery lacks installation or account; ignored")
+	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
+		if event.Action != "added" && event.Action != "removed" {
 			return webhookResultIgnored, nil
 		}
-		if event.GetAction() != "added" && event.GetAction() != "removed" {
+		change, ok := newInstallationChange(ctx, &event.hookEvent, deliveryID)
+		if !ok {
 			return webhookResultIgnored, nil
-		}
-		change := installationChange{
-			event:      &github.InstallationEvent{Action: event.Action, Installation: inst, Sender: event.Sender},
-			deliveryID: deliveryID,
-			actor:      webhookActor(event.GetSender()),
 		}
 		return change.repositories(ctx, tx, event.RepositoriesAdded, event.RepositoriesRemoved)
 	})
@@ -52,21 +45,19 @@ func (h *installationRepositoriesHandler) Handle(ctx context.Context, eventType,
 
 // repositories adds and removes repositories of the installation, storing
 // the installation first if it was missed.
-func (c installationChange) repositories(ctx context.Context, tx pgx.Tx, added, removed []*github.Repository) (string, error) {
-	inst := c.event.GetInstallation()
+func (c installationChange) repositories(ctx context.Context, tx pgx.Tx, added, removed []hookRepository) (string, error) {
 	status := installationActive
-	existing, err := findInstallation(ctx, tx, inst.GetID())
+	existing, err := findInstallation(ctx, tx, c.inst.ID)
 	if err != nil {
 		return "", err
 	}
 	if existing != nil {
 		status = existing.Status
-		// The installation object of this event carries no permissions.
-		if inst.Permissions == nil {
-			inst.Permissions = permissionsFromMap(existing.Permissions)
+		if len(c.inst.Permissions) == 0 {
+			c.inst.Permissions = existing.Permissions
 		}
 	}
-	orgID, installationID, err := c.store(ctx, tx, status)
+	orgID, installationID, err := storeInstallation(ctx, tx, c.inst, status)
 	if errors.Is(err, errLoginTaken) {
 		return c.loginTaken(ctx, tx, err)
 	}
@@ -75,20 +66,20 @@ func (c installationChange) repositories(ctx context.Context, tx pgx.Tx, added, 
 	}
 	names := make([]string, 0, len(added)+len(removed))
 	for _, repo := range added {
-		if _, err := upsertRepository(ctx, tx, orgID, installationID, repositoryRef(repo)); err != nil {
+		if _, err := upsertRepository(ctx, tx, orgID, installationID, repo.ref()); err != nil {
 			return "", err
 		}
-		names = append(names, repo.GetFullName())
+		names = append(names, repo.FullName)
 	}
 	ids := make([]int64, 0, len(removed))
 	for _, repo := range removed {
-		ids = append(ids, repo.GetID())
-		names = append(names, repo.GetFullName())
+		ids = append(ids, repo.ID)
+		names = append(names, repo.FullName)
 	}
 	if _, err := markRepositoriesRemoved(ctx, tx, installationID, ids); err != nil {
 		return "", err
 	}
 	zerolog.Ctx(ctx).Info().Int(logkey.Count, len(names)).Msg("installation repositories changed")
-	return webhookResultProcessed, c.audit(ctx, tx, orgID, "installation.repositories_"+c.event.GetAction(),
+	return webhookResultProcessed, c.audit(ctx, tx, orgID, "installation.repositories_"+c.action,
 		map[string]any{"repositories": names})
 }

@@ -3,7 +3,6 @@ package githubapp
 import (
 	"context"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -13,30 +12,30 @@ type mergeGroupHandler struct {
 	deps *webhookDeps
 }
 
+type mergeGroupPayload struct {
+	hookEvent
+	MergeGroup struct {
+		HeadSHA string `json:"head_sha"`
+	} `json:"merge_group"`
+}
+
 func (h *mergeGroupHandler) Handles() []string { return []string{"merge_group"} }
 
 func (h *mergeGroupHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error {
-	var event github.MergeGroupEvent
+	var event mergeGroupPayload
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	dl := delivery{
-		ID:             deliveryID,
-		Event:          eventType,
-		Action:         event.GetAction(),
-		InstallationID: event.GetInstallation().GetID(),
-		Repository:     event.GetRepo().GetFullName(),
-	}
-	return h.deps.process(ctx, dl, func(ctx context.Context, tx pgx.Tx) (string, error) {
-		if event.GetAction() != "checks_requested" {
+	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
+		if event.Action != "checks_requested" {
 			return webhookResultIgnored, nil
 		}
 		return requestCheck(ctx, tx, commitRequest{
 			Type:           CheckRequested,
 			DeliveryID:     deliveryID,
-			InstallationID: dl.InstallationID,
-			Repository:     repositoryRef(event.GetRepo()),
-			HeadSHA:        event.GetMergeGroup().GetHeadSHA(),
+			InstallationID: event.installationID(),
+			Repository:     event.repositoryRef(),
+			HeadSHA:        event.MergeGroup.HeadSHA,
 		})
 	})
 }

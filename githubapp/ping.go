@@ -3,7 +3,6 @@ package githubapp
 import (
 	"context"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
@@ -16,18 +15,20 @@ type pingHandler struct {
 	deps *webhookDeps
 }
 
+type pingPayload struct {
+	hookEvent
+	HookID int64 `json:"hook_id"`
+}
+
 func (h *pingHandler) Handles() []string { return []string{"ping"} }
 
 func (h *pingHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error {
-	var event github.PingEvent
+	var event pingPayload
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	dl := delivery{ID: deliveryID, Event: eventType, InstallationID: event.GetInstallation().GetID()}
-	return h.deps.process(ctx, dl, func(ctx context.Context, _ pgx.Tx) (string, error) {
-		zerolog.Ctx(ctx).Info().
-			Int64(logkey.HookID, event.GetHookID()).
-			Msg("webhook ping received")
+	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, _ pgx.Tx) (string, error) {
+		zerolog.Ctx(ctx).Info().Int64(logkey.HookID, event.HookID).Msg("webhook ping received")
 		return webhookResultProcessed, nil
 	})
 }

@@ -3,7 +3,6 @@ package githubapp
 import (
 	"context"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
@@ -16,33 +15,36 @@ type pullRequestHandler struct {
 	deps *webhookDeps
 }
 
+type pullRequestPayload struct {
+	hookEvent
+	Number      int `json:"number"`
+	PullRequest struct {
+		Head struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
+	} `json:"pull_request"`
+}
+
 func (h *pullRequestHandler) Handles() []string { return []string{"pull_request"} }
 
 func (h *pullRequestHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error {
-	var event github.PullRequestEvent
+	var event pullRequestPayload
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	dl := delivery{
-		ID:             deliveryID,
-		Event:          eventType,
-		Action:         event.GetAction(),
-		InstallationID: event.GetInstallation().GetID(),
-		Repository:     event.GetRepo().GetFullName(),
-	}
-	return h.deps.process(ctx, dl, func(ctx context.Context, tx pgx.Tx) (string, error) {
-		switch event.GetAction() {
+	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
+		switch event.Action {
 		case "opened", "synchronize", "reopened":
 		default:
 			return webhookResultIgnored, nil
 		}
-		zerolog.Ctx(ctx).Debug().Int(logkey.PullRequest, event.GetNumber()).Msg("pull request changed")
+		zerolog.Ctx(ctx).Debug().Int(logkey.PullRequest, event.Number).Msg("pull request changed")
 		return requestCheck(ctx, tx, commitRequest{
 			Type:           CheckRequested,
 			DeliveryID:     deliveryID,
-			InstallationID: dl.InstallationID,
-			Repository:     repositoryRef(event.GetRepo()),
-			HeadSHA:        event.GetPullRequest().GetHead().GetSHA(),
+			InstallationID: event.installationID(),
+			Repository:     event.repositoryRef(),
+			HeadSHA:        event.PullRequest.Head.SHA,
 		})
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
@@ -23,22 +22,6 @@ type RepositoryRef struct {
 // FullName returns "owner/name".
 func (r RepositoryRef) FullName() string {
 	return r.Owner + "/" + r.Name
-}
-
-// repositoryRef returns the reference of a repository from a payload. The
-// owner comes from full_name when the payload has no owner object, as in
-// installation_repositories deliveries.
-func repositoryRef(repo *github.Repository) RepositoryRef {
-	ref := RepositoryRef{ID: repo.GetID(), Owner: repo.GetOwner().GetLogin(), Name: repo.GetName()}
-	if ref.Owner == "" {
-		for i, c := range repo.GetFullName() {
-			if c == '/' {
-				ref.Owner = repo.GetFullName()[:i]
-				break
-			}
-		}
-	}
-	return ref
 }
 
 // upsertRepository stores a repository of an installation and returns its

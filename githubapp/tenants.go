@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/go-github/v62/github"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
@@ -77,12 +76,16 @@ func linkOrg(ctx context.Context, db database.DBTX, accountID int64, login strin
 }
 
 // upsertInstallation stores an installation with the given status.
-func upsertInstallation(ctx context.Context, db database.DBTX, inst *github.Installation, orgID uuid.UUID, status string) (uuid.UUID, error) {
-	perms, err := json.Marshal(inst.GetPermissions())
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("encode permissions of installation %d: %w", inst.GetID(), err)
+func upsertInstallation(ctx context.Context, db database.DBTX, inst *hookInstallation, orgID uuid.UUID, status string) (uuid.UUID, error) {
+	perms := inst.Permissions
+	if perms == nil {
+		perms = map[string]string{}
 	}
-	accountType := inst.GetAccount().GetType()
+	encoded, err := json.Marshal(perms)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("encode permissions of installation %d: %w", inst.ID, err)
+	}
+	accountType := inst.Account.Type
 	if accountType == "" {
 		accountType = "Organization"
 	}
@@ -95,9 +98,9 @@ func upsertInstallation(ctx context.Context, db database.DBTX, inst *github.Inst
 		  account_type = EXCLUDED.account_type, status = EXCLUDED.status,
 		  permissions = EXCLUDED.permissions, updated_at = now()
 		RETURNING id`,
-		inst.GetID(), orgID, inst.GetAccount().GetLogin(), accountType, status, perms).Scan(&id)
+		inst.ID, orgID, inst.Account.Login, accountType, status, encoded).Scan(&id)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("store installation %d: %w", inst.GetID(), err)
+		return uuid.Nil, fmt.Errorf("store installation %d: %w", inst.ID, err)
 	}
 	return id, nil
 }
@@ -135,7 +138,7 @@ func setInstallationStatus(ctx context.Context, db database.DBTX, githubID int64
 }
 
 // setInstallationPermissions stores the permissions GitHub reports.
-func setInstallationPermissions(ctx context.Context, db database.DBTX, githubID int64, perms *github.InstallationPermissions) error {
+func setInstallationPermissions(ctx context.Context, db database.DBTX, githubID int64, perms map[string]string) error {
 	encoded, err := json.Marshal(perms)
 	if err != nil {
 		return fmt.Errorf("encode permissions of installation %d: %w", githubID, err)
@@ -158,9 +161,9 @@ func revokeOrgTokens(ctx context.Context, db database.DBTX, orgID uuid.UUID) (in
 }
 
 // webhookActor names who caused a webhook: the sender's login, if any.
-func webhookActor(sender *github.User) string {
-	if login := strings.TrimSpace(sender.GetLogin()); login != "" {
-		return "github:" + login
+func webhookActor(sender *hookAccount) string {
+	if sender != nil && strings.TrimSpace(sender.Login) != "" {
+		return "github:" + strings.TrimSpace(sender.Login)
 	}
 	return "github"
 }

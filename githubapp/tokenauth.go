@@ -163,7 +163,7 @@ func (v *TokenVerifier) listRepositories(ctx context.Context, client *github.Cli
 			return nil, err
 		}
 		for _, repo := range page.Repositories {
-			repos = append(repos, repositoryRef(repo))
+			repos = append(repos, refFromAPI(repo))
 		}
 		if res.NextPage == 0 {
 			return repos, nil

@@ -53,6 +53,6 @@ CREATE TABLE check_runs (
   CONSTRAINT check_runs_head_sha CHECK (head_sha ~ '^[0-9a-f]{40}([0-9a-f]{24})?$')
 );
 CREATE UNIQUE INDEX check_runs_current_key ON check_runs (repository_id, head_sha) WHERE current;
-CREATE UNIQUE INDEX check_runs_github_id_key ON check_runs (github_check_run_id);
+CREATE INDEX check_runs_github_id ON check_runs (github_check_run_id);
 CREATE INDEX check_runs_open ON check_runs (updated_at) WHERE status <> 'completed';
 CREATE INDEX check_runs_server_run ON check_runs (server_run_id);
