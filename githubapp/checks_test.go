@@ -3,6 +3,7 @@ package githubapp
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,14 @@ func TestPullRequestCheckRunLifecycle(t *testing.T) {
 	assert.True(t, rows[0].Current)
 	assert.Equal(t, uint64(1), e.histogramCount(MetricCheckPublishLatency))
 	assert.Equal(t, 1.0, testutil.ToFloat64(e.app.checks.metrics.checksCompleted.WithLabelValues(conclusionFailure, modeCheckRun)))
+
+	installation := strconv.FormatInt(e.tenant.InstallationID, 10)
+	api := e.app.checks.metrics.apiRequests
+	assert.Equal(t, 6.0, testutil.ToFloat64(api.WithLabelValues("2xx", installation)),
+		"token, create, in_progress and three batches, counted under the installation")
+	assert.Zero(t, testutil.ToFloat64(api.WithLabelValues("2xx", installationLabelApp)),
+		"none made as the App")
+	assert.Greater(t, testutil.ToFloat64(e.app.checks.metrics.rateLimitRemaining.WithLabelValues(installation)), 4000.0)
 
 	// The scanner API's message is delivered at least once: a second copy
 	// changes nothing.

@@ -109,10 +109,11 @@ func (r findingReport) writeUnlocated(b *strings.Builder, unlocated int) {
 	b.WriteString("\n### Findings without a file location\n\n")
 	for _, f := range r.Unlocated {
 		message := strings.Join(strings.Fields(f.Message), " ")
-		fmt.Fprintf(b, "- **%s** `%s`: %s\n", f.Severity, f.PatternID, truncateBytes(message, 300, "…"))
+		fmt.Fprintf(b, "- **%s** `%s`: %s\n", f.Severity, truncateBytes(f.PatternID, 100, "…"),
+			truncateBytes(message, 300, "…"))
 	}
 	if more := unlocated - len(r.Unlocated); more > 0 {
-		fmt.Fprintf(b, "- and %s more\n", plural(more, "finding", "findings"))
+		fmt.Fprintf(b, "- %d more not listed\n", more)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 	"github.com/gregjones/httpcache"
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -62,23 +62,41 @@ type TokenVerifier struct {
 	clients *Clients
 	opts    Options
 	metrics *Metrics
-	results *expirable.LRU[string, tokenResult]
-	caches  *expirable.LRU[string, httpcache.Cache]
+	ttl     time.Duration
+	results *lru.Cache[string, tokenResult]
+	caches  *lru.Cache[string, tokenCache]
 	flights singleflight.Group
 }
 
+// tokenResult is GitHub's answer about one token, until expires.
 type tokenResult struct {
-	access *InstallationAccess
-	err    error
+	access  *InstallationAccess
+	err     error
+	expires time.Time
+}
+
+// tokenCache is the HTTP cache of one token's requests.
+type tokenCache struct {
+	cache   httpcache.Cache
+	expires time.Time
 }
 
 func newTokenVerifier(clients *Clients, opts Options, metrics *Metrics) *TokenVerifier {
+	results, err := lru.New[string, tokenResult](tokenResultEntries)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	caches, err := lru.New[string, tokenCache](tokenCacheEntries)
+	if err != nil {
+		panic(err)
+	}
 	return &TokenVerifier{
 		clients: clients,
 		opts:    opts,
 		metrics: metrics,
-		results: expirable.NewLRU[string, tokenResult](tokenResultEntries, nil, opts.TokenCacheTTL),
-		caches:  expirable.NewLRU[string, httpcache.Cache](tokenCacheEntries, nil, tokenLifetime),
+		ttl:     opts.TokenCacheTTL,
+		results: results,
+		caches:  caches,
 	}
 }
 
@@ -97,7 +115,7 @@ func (v *TokenVerifier) Verify(ctx context.Context, token string) (*Installation
 	}
 	sum := sha256.Sum256([]byte(token))
 	key := hex.EncodeToString(sum[:])
-	if cached, ok := v.results.Get(key); ok {
+	if cached, ok := v.results.Get(key); ok && time.Now().Before(cached.expires) {
 		v.metrics.tokenVerifications.WithLabelValues("cached").Inc()
 		return cached.access.clone(), cached.err
 	}
@@ -107,6 +125,7 @@ func (v *TokenVerifier) Verify(ctx context.Context, token string) (*Installation
 			v.metrics.tokenVerifications.WithLabelValues("error").Inc()
 			return nil, err
 		}
+		result.expires = time.Now().Add(v.ttl)
 		v.results.Add(key, result)
 		v.metrics.tokenVerifications.WithLabelValues(outcomeLabel(result.err)).Inc()
 		return result, nil
@@ -177,12 +196,12 @@ func (v *TokenVerifier) listRepositories(ctx context.Context, client *github.Cli
 // and keeps an HTTP cache of the token's own, so that a check after the
 // result TTL is a conditional request that GitHub answers 304.
 func (v *TokenVerifier) tokenClient(token, key string) *github.Client {
-	cache, ok := v.caches.Get(key)
-	if !ok {
-		cache = newLRUHTTPCache(16)
-		v.caches.Add(key, cache)
+	entry, ok := v.caches.Get(key)
+	if !ok || time.Now().After(entry.expires) {
+		entry = tokenCache{cache: newLRUHTTPCache(16), expires: time.Now().Add(tokenLifetime)}
+		v.caches.Add(key, entry)
 	}
-	cached := &httpcache.Transport{Transport: alwaysRevalidate(v.clients.transport), Cache: cache, MarkCachedResponses: true}
+	cached := &httpcache.Transport{Transport: alwaysRevalidate(v.clients.transport), Cache: entry.cache, MarkCachedResponses: true}
 	client := github.NewClient(&http.Client{
 		Transport: roundTripperFunc(func(req *http.Request) (*http.Response, error) {
 			req = req.Clone(req.Context())
