@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,12 +21,12 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	os.Exit(execute(ctx, os.Args[1:]))
+	os.Exit(execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // execute runs the command line args and returns the exit status.
-func execute(ctx context.Context, args []string) int {
-	app := &cliApp{stdout: os.Stdout, stderr: os.Stderr}
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := &cliApp{stdout: stdout, stderr: stderr}
 	root := newRootCommand(app)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

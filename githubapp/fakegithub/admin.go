@@ -35,7 +35,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+adminPrefix+"installations", s.adminAddInstallation)
 	mux.HandleFunc("DELETE "+adminPrefix+"installations/{id}", s.adminRemoveInstallation)
 	mux.HandleFunc("POST "+adminPrefix+"installations/{id}/repositories", s.adminAddRepository)
-	mux.HandleFunc("DELETE "+adminPrefix+"installations/{id}/repositories/{owner}/{name}", s.adminRemoveRepository)
+	mux.HandleFunc("DELETE "+adminPrefix+"installations/{id}/repositories/{owner}/{name}",
+		s.adminRemoveRepository)
 	mux.HandleFunc("PUT "+adminPrefix+"installations/{id}/permissions", s.adminSetPermissions)
 	mux.HandleFunc("PUT "+adminPrefix+"installations/{id}/suspended", s.adminSetSuspended)
 	mux.HandleFunc("POST "+adminPrefix+"installations/{id}/tokens", s.adminIssueToken)
@@ -186,7 +187,8 @@ func (s *Server) adminExpireTokens(w http.ResponseWriter, r *http.Request) {
 func adminInstallationID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		adminError(w, http.StatusBadRequest, "installation id "+strconv.Quote(r.PathValue("id"))+" must be a positive number")
+		adminError(w, http.StatusBadRequest,
+			fmt.Sprintf("installation id %q is invalid; use a positive number", r.PathValue("id")))
 		return 0, false
 	}
 	return id, true

@@ -12,7 +12,7 @@ import (
 	"github.com/centralcloud/centralcloud/githubapp/fakegithub"
 )
 
-// admin sends a control request and decodes a JSON answer into out.
+// admin sends a control request and decodes the JSON response into out.
 func admin(t *testing.T, server *fakegithub.Server, method, path, body string, out any) int {
 	t.Helper()
 	req, err := http.NewRequestWithContext(testContext(t), method, server.AdminURL()+path, bytes.NewBufferString(body))

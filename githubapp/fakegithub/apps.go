@@ -49,7 +49,7 @@ func (s *Server) getOrgInstallation(ex *exchange) reply {
 }
 
 func (s *Server) getUserInstallation(ex *exchange) reply {
-	// GitHub answers this route for organizations too.
+	// GitHub serves this route for organizations too.
 	return s.installationReply(ex, s.installationByAccountLocked(ex.r.PathValue("username")))
 }
 
@@ -78,6 +78,7 @@ func (s *Server) createAccessToken(ex *exchange) reply {
 	if state.Suspended {
 		return errorReply(http.StatusForbidden, messageSuspended, docsCreateAccessToken)
 	}
+
 	var req accessTokenRequest
 	if err := decodeJSON(ex.body, &req); err != nil {
 		return errorReply(http.StatusBadRequest, "Problems parsing JSON", docsCreateAccessToken)
@@ -90,16 +91,26 @@ func (s *Server) createAccessToken(ex *exchange) reply {
 	}
 	permissions := state.Permissions
 	if req.Permissions != nil {
-		for name, level := range req.Permissions {
-			if !permissionAllows(state.Permissions[name], level) {
-				return errorReply(http.StatusUnprocessableEntity,
-					"The permissions requested are not granted to this installation.", docsCreateAccessToken)
-			}
+		if !permissionsGranted(state.Permissions, req.Permissions) {
+			return errorReply(http.StatusUnprocessableEntity,
+				"The permissions requested are not granted to this installation.", docsCreateAccessToken)
 		}
 		permissions = req.Permissions
 	}
+
 	token := s.issueTokenLocked(state, permissions, repositoryIDs)
 	return jsonReply(http.StatusCreated, s.renderAccessToken(state, token))
+}
+
+// permissionsGranted reports whether every requested permission level is
+// within the installation's.
+func permissionsGranted(granted, requested map[string]string) bool {
+	for name, level := range requested {
+		if !permissionAllows(granted[name], level) {
+			return false
+		}
+	}
+	return true
 }
 
 // selectRepositories resolves the repositories a token request limits the

@@ -76,8 +76,8 @@ func (s *Server) verifyJWT(raw string, now time.Time) string {
 	if err != nil {
 		return messageJWTUndecodable
 	}
-	// NOTE: GitHub's answer to a well-signed JWT with a foreign "iss" is not
-	// recorded here; the fake treats it like an undecodable one.
+	// NOTE: GitHub's response to a well-signed JWT with a foreign "iss" is not
+	// recorded, so the fake treats it like an undecodable JWT.
 	if !s.issuerMatches(claims["iss"]) {
 		return messageJWTUndecodable
 	}
@@ -137,8 +137,8 @@ func (s *Server) authenticateToken(ex *exchange, value string) (reply, bool) {
 	ex.token = token
 	ex.rateBucket = "installation:" + strconv.FormatInt(state.ID, 10)
 	if state.Suspended {
-		// NOTE: GitHub documents this answer for token creation; the fake
-		// gives it to tokens issued before the suspension as well.
+		// NOTE: GitHub is reported to return this for token creation. The fake
+		// also returns it for tokens issued before the suspension.
 		return errorReply(http.StatusForbidden, messageSuspended, docsRoot), false
 	}
 	return reply{}, true

@@ -249,7 +249,7 @@ func TestTokenExpiresOnServerClock(t *testing.T) {
 	_, _, err := client.Apps.ListRepos(ctx, nil)
 	require.NoError(t, err)
 
-	// The client still holds its token, which the server now sees expired.
+	// The client still holds its token, which has expired by the server's clock.
 	offset.Store(int64(61 * time.Minute))
 	_, _, err = client.Apps.ListRepos(ctx, nil)
 	requireErrorResponse(t, err, http.StatusUnauthorized, "Bad credentials")

@@ -93,7 +93,7 @@ func (s *Server) applyCheckRunRequest(run *CheckRun, req *checkRunRequest, now t
 		run.Status = *req.Status
 	}
 	if req.Conclusion != nil {
-		// Sending a conclusion completes the run, whatever the status says.
+		// Sending a conclusion completes the run, whatever status the request sends.
 		run.Status = "completed"
 		run.Conclusion = *req.Conclusion
 	}

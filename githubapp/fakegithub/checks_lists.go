@@ -3,6 +3,7 @@ package fakegithub
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -21,10 +22,11 @@ func (s *Server) listAnnotations(ex *exchange) reply {
 	return rp
 }
 
-// listCheckRunsForRef lists the runs on a commit, newest first, filtered
-// like GitHub's endpoint by check_name, status, app_id and filter (latest,
-// the default, keeps the newest run of each name; all keeps every run).
-// NOTE: ref matches head SHAs only; the fake knows no branches or tags.
+// listCheckRunsForRef lists the runs on a commit, newest first, filtered by
+// check_name, status and app_id as GitHub filters them. With filter=latest,
+// the default, only the newest run of each name is listed; filter=all lists
+// every run.
+// NOTE: ref matches head SHAs only, because the fake has no branches or tags.
 func (s *Server) listCheckRunsForRef(ex *exchange) reply {
 	repo, rp, ok := s.authorizeRepository(ex, "checks", "read", docsRoot)
 	if !ok {
@@ -37,7 +39,7 @@ func (s *Server) listCheckRunsForRef(ex *exchange) reply {
 	var runs []*CheckRun
 	for _, id := range slices.Backward(s.checkRunOrder) {
 		run := s.checkRuns[id]
-		if run.RepositoryID != repo.ID || !strings.EqualFold(run.HeadSHA, ref) || !matchesRunFilters(run, query.Get) {
+		if run.RepositoryID != repo.ID || !strings.EqualFold(run.HeadSHA, ref) || !s.matchesRunFilters(run, query.Get) {
 			continue
 		}
 		if latestOnly && seenNames[run.Name] {
@@ -56,11 +58,15 @@ func (s *Server) listCheckRunsForRef(ex *exchange) reply {
 	return rp
 }
 
-func matchesRunFilters(run *CheckRun, param func(string) string) bool {
+func (s *Server) matchesRunFilters(run *CheckRun, param func(string) string) bool {
 	if name := param("check_name"); name != "" && name != run.Name {
 		return false
 	}
 	if status := param("status"); status != "" && status != run.Status {
+		return false
+	}
+	// Every run belongs to the one App that the fake serves.
+	if appID := param("app_id"); appID != "" && appID != strconv.FormatInt(s.opts.AppID, 10) {
 		return false
 	}
 	return true
@@ -69,37 +75,43 @@ func matchesRunFilters(run *CheckRun, param func(string) string) bool {
 func (s *Server) renderCheckRun(run *CheckRun) object {
 	body := s.templates.object(templateCheckRun)
 	runURL := s.apiURL("repos/%s/%s/check-runs/%d", run.Owner, run.Repo, run.ID)
-	detailsURL := any(run.DetailsURL)
-	if run.DetailsURL == "" {
+	// GitHub shows the App's homepage when the client sent no details_url.
+	detailsURL := run.DetailsURL
+	if detailsURL == "" {
 		detailsURL = s.WebURL()
 	}
-	var conclusion any
-	if run.Conclusion != "" {
-		conclusion = run.Conclusion
-	}
+
 	body["id"] = run.ID
 	body["node_id"] = legacyNodeID("CheckRun", run.ID)
+	body["name"] = run.Name
 	body["head_sha"] = run.HeadSHA
 	body["external_id"] = run.ExternalID
 	body["url"] = runURL
 	body["html_url"] = s.webURL("%s/%s/runs/%d", run.Owner, run.Repo, run.ID)
 	body["details_url"] = detailsURL
+
 	body["status"] = run.Status
-	body["conclusion"] = conclusion
+	body["conclusion"] = nilIfEmpty(run.Conclusion)
 	body["started_at"] = timestamp(run.StartedAt)
 	body["completed_at"] = timestamp(run.CompletedAt)
-	body["output"] = object{
+	body["output"] = renderOutput(run, runURL)
+
+	body["check_suite"] = object{"id": run.CheckSuiteID}
+	body["app"] = s.renderApp()
+	body["pull_requests"] = []any{}
+	return body
+}
+
+// renderOutput returns the output object. GitHub returns the annotations
+// count and URL, not the annotations themselves.
+func renderOutput(run *CheckRun, runURL string) object {
+	return object{
 		"title":             nilIfEmpty(run.Output.Title),
 		"summary":           nilIfEmpty(run.Output.Summary),
 		"text":              nilIfEmpty(run.Output.Text),
 		"annotations_count": len(run.Annotations),
 		"annotations_url":   runURL + "/annotations",
 	}
-	body["name"] = run.Name
-	body["check_suite"] = object{"id": run.CheckSuiteID}
-	body["app"] = s.renderApp()
-	body["pull_requests"] = []any{}
-	return body
 }
 
 func (s *Server) renderAnnotation(run *CheckRun, a Annotation) object {

@@ -323,6 +323,12 @@ func TestListCheckRunsForRef(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Equal(t, 1, completed.GetTotal())
+
+	otherApp, _, err := client.Checks.ListCheckRunsForRef(ctx, "acme", "app", headSHA, &github.ListCheckRunsOptions{
+		AppID: github.Int64(appID + 1),
+	})
+	require.NoError(t, err)
+	require.Zero(t, otherApp.GetTotal())
 }
 
 func TestCheckRunAccessRules(t *testing.T) {

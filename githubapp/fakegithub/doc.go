@@ -11,11 +11,11 @@
 //
 // # What it emulates
 //
-//   - App authentication: an RS256 JWT signed by the App's key, "iss" the App
-//     id (or client id), whole-second "iat" and "exp", "exp" no more than ten
-//     minutes after "iat" and after the server's clock, not expired, and
-//     "iat" at most 60 seconds in the future. Failures get 401 with
-//     GitHub's messages.
+//   - App authentication: an RS256 JWT signed by the App's key, with "iss"
+//     the App id (or client id) and whole-second "iat" and "exp". "exp" must
+//     lie in the future and at most ten minutes after both "iat" and the
+//     server's clock, and "iat" at most 60 seconds in the future. Failures
+//     get 401 with GitHub's messages.
 //   - Installation tokens (ghs_...), issued by POST
 //     /app/installations/{id}/access_tokens with an expiry (one hour by
 //     default), optionally limited to repositories and permissions. A token

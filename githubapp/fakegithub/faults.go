@@ -51,19 +51,19 @@ type Fault struct {
 	Latency time.Duration
 }
 
-// ServerError returns a fault answering the next times requests to route
+// ServerError returns a fault that fails the next times requests to route
 // with the 5xx status.
 func ServerError(route string, times, status int) Fault {
 	return Fault{Route: route, Times: times, Kind: FaultServerError, Status: status}
 }
 
-// SecondaryRateLimit returns a fault answering the next times requests to
+// SecondaryRateLimit returns a fault that rejects the next times requests to
 // route with a secondary rate limit (403, Retry-After).
 func SecondaryRateLimit(route string, times int, retryAfter time.Duration) Fault {
 	return Fault{Route: route, Times: times, Kind: FaultSecondaryRateLimit, RetryAfter: retryAfter}
 }
 
-// PrimaryRateLimit returns a fault answering the next times requests to
+// PrimaryRateLimit returns a fault that rejects the next times requests to
 // route with an exhausted primary rate limit that resets after resetAfter.
 func PrimaryRateLimit(route string, times int, resetAfter time.Duration) Fault {
 	return Fault{Route: route, Times: times, Kind: FaultPrimaryRateLimit, ResetAfter: resetAfter}
@@ -97,14 +97,14 @@ func (s *Server) takeFault(route string) *Fault {
 		if f.Route != "" && f.Route != route {
 			continue
 		}
-		taken := *f
+		match := *f
 		if f.Times > 0 {
 			f.Times--
 			if f.Times == 0 {
 				s.faults = append(s.faults[:i], s.faults[i+1:]...)
 			}
 		}
-		return &taken
+		return &match
 	}
 	return nil
 }

@@ -9,9 +9,9 @@ import (
 
 // DefaultFixturesDir finds the recorded GitHub fixtures, shared/fixtures/github
 // beside the repository checkout. It walks up from the working directory to
-// the directory that contains go.mod, then looks for shared/fixtures/github
-// beside it and beside each of its parents, so that a git worktree nested
-// one level deeper than the main checkout finds the same directory.
+// the module root (the directory with go.mod). Then it looks for
+// shared/fixtures/github beside the module root and beside each of its
+// parents, so a git worktree nested deeper than the main checkout finds it too.
 func DefaultFixturesDir() (string, error) {
 	root, err := moduleRoot()
 	if err != nil {

@@ -26,7 +26,7 @@ func TestInstallationLookups(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(installationGlobex), byOrg.ID)
 
-	// initech is a user: /orgs answers 404 and go-githubapp falls back to /users.
+	// initech is a user: /orgs returns 404 and go-githubapp falls back to /users.
 	byUser, err := service.GetByOwner(ctx, "initech")
 	require.NoError(t, err)
 	require.Equal(t, int64(installationInitech), byUser.ID)
@@ -189,7 +189,13 @@ func TestUnknownRouteNotFound(t *testing.T) {
 
 	_, _, err := client.Repositories.Get(testContext(t), "acme", "app")
 	requireErrorResponse(t, err, http.StatusNotFound, "Not Found")
+	req, err := client.NewRequest(http.MethodDelete, "repos/acme/app/check-runs/1", nil)
+	require.NoError(t, err)
+	_, err = client.Do(testContext(t), req, nil)
+	requireErrorResponse(t, err, http.StatusNotFound, "Not Found")
+
 	calls := e.server.CallsTo(fakegithub.RouteUnknown)
-	require.Len(t, calls, 1)
+	require.Len(t, calls, 2)
 	require.Equal(t, "/repos/acme/app", calls[0].Path)
+	require.Equal(t, http.MethodDelete, calls[1].Method)
 }

@@ -70,9 +70,9 @@ func (s *Server) enforceRateLimit(ex *exchange) (reply, bool) {
 	return s.primaryRateLimitReply(ex, http.StatusForbidden, w.reset), false
 }
 
-// primaryRateLimitReply returns GitHub's answer to a request over the primary
-// rate limit: remaining 0 and the reset time, as go-github's RateLimitError
-// expects.
+// primaryRateLimitReply returns GitHub's response to a request over the
+// primary rate limit: remaining 0 and the reset time, as go-github's
+// RateLimitError expects.
 func (s *Server) primaryRateLimitReply(ex *exchange, status int, reset time.Time) reply {
 	subject := fmt.Sprintf("app ID %d", s.opts.AppID)
 	if ex.installationID != 0 && ex.installation != nil {

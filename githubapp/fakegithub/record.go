@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Call is one request the fake received and how it answered.
+// Call is one request the fake received and the status of its response.
 type Call struct {
 	Method string `json:"method"`
 	// Path is the request path below the API root, such as

@@ -1,10 +1,8 @@
 package fakegithub
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -82,11 +80,13 @@ func (s *Server) renderInstallation(templateName string, inst *installation) obj
 	if account.Type == AccountUser {
 		htmlURL = s.webURL("settings/installations/%d", inst.ID)
 	}
+
 	body["id"] = inst.ID
 	body["account"] = s.renderAccount(body["account"].(object), account)
 	body["access_tokens_url"] = s.apiURL("app/installations/%d/access_tokens", inst.ID)
 	body["repositories_url"] = s.apiURL("installation/repositories")
 	body["html_url"] = htmlURL
+
 	body["app_id"] = s.opts.AppID
 	body["app_slug"] = s.opts.AppSlug
 	body["client_id"] = s.opts.ClientID
@@ -94,10 +94,12 @@ func (s *Server) renderInstallation(templateName string, inst *installation) obj
 	body["target_type"] = account.Type
 	body["permissions"] = maps.Clone(inst.Permissions)
 	body["events"] = append([]string(nil), s.opts.AppEvents...)
+
 	body["single_file_name"] = nil
 	body["has_multiple_single_files"] = false
 	body["single_file_paths"] = []any{}
 	body["repository_selection"] = inst.RepositorySelection
+
 	body["created_at"] = timestamp(inst.createdAt)
 	body["updated_at"] = timestamp(inst.createdAt)
 	body["suspended_at"] = timestamp(inst.suspendedAt)
@@ -121,10 +123,12 @@ func (s *Server) renderRepository(repo Repository, owner Account) object {
 		"git:github.com/octocat/Hello-World.git", "git://" + host + "/" + full + ".git",
 		"git@github.com:octocat/Hello-World.git", "git@" + host + ":" + full + ".git",
 	}, s.basePairs()...)...))
+
 	visibility := "public"
 	if repo.Private {
 		visibility = "private"
 	}
+
 	body["id"] = repo.ID
 	body["node_id"] = legacyNodeID("Repository", repo.ID)
 	body["name"] = repo.Name
@@ -132,29 +136,17 @@ func (s *Server) renderRepository(repo Repository, owner Account) object {
 	body["owner"] = s.renderAccount(body["owner"].(object), owner)
 	body["private"] = repo.Private
 	body["visibility"] = visibility
+
 	body["description"] = nil
 	body["homepage"] = nil
 	body["mirror_url"] = nil
 	body["topics"] = []any{}
 	body["license"] = nil
 	body["custom_properties"] = object{}
+
 	body["created_at"] = timestamp(s.started)
 	body["updated_at"] = timestamp(s.started)
 	body["pushed_at"] = timestamp(s.started)
 	delete(body, "temp_clone_token")
 	return body
-}
-
-// decodeJSON decodes a request body the way GitHub's JSON parser treats it:
-// an empty body is an empty object.
-func decodeJSON(data []byte, v any) error {
-	if len(strings.TrimSpace(string(data))) == 0 {
-		return nil
-	}
-	return json.Unmarshal(data, v)
-}
-
-// pathEscape escapes one path segment for a URL the fake returns.
-func pathEscape(segment string) string {
-	return url.PathEscape(segment)
 }

@@ -1,6 +1,7 @@
 package fakegithub
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -96,4 +97,13 @@ func etagMatches(ifNoneMatch, etag string) bool {
 		}
 	}
 	return false
+}
+
+// decodeJSON decodes a request body as GitHub does, reading an empty body
+// as an empty object.
+func decodeJSON(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	return json.Unmarshal(data, v)
 }

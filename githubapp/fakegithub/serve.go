@@ -12,8 +12,9 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
-// maxRequestBytes bounds request bodies. GitHub's own limit is larger; a
-// check-run update with 50 annotations of 64 KB each stays below this.
+// maxRequestBytes bounds request bodies. The largest valid check-run update,
+// 50 annotations with 64 KB message and raw_details each plus the output
+// text, is about 7 MB.
 const maxRequestBytes = 8 << 20
 
 // exchange is one request as the pipeline and the route handler see it.
@@ -54,7 +55,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, aut
 		_, _ = w.Write(rp.data)
 	}
 	s.log.Info().Str(logkey.Method, r.Method).Str(logkey.Path, r.URL.Path).
-		Int(logkey.Status, rp.status).Int64(logkey.InstallationID, ex.installationID).
+		Str(logkey.Route, route).Int(logkey.Status, rp.status).Int64(logkey.InstallationID, ex.installationID).
 		Str(logkey.RequestID, ex.requestID).Msg("fake GitHub request")
 }
 
@@ -78,7 +79,7 @@ func (s *Server) process(ex *exchange, auth authMode, h handler, fault *Fault, r
 	return h(ex)
 }
 
-// finish encodes the body, answers a matching If-None-Match with 304, counts
+// finish encodes the body, returns 304 for a matching If-None-Match, counts
 // the request against its rate limit and records the call.
 func (s *Server) finish(ex *exchange, rp *reply) {
 	rp.encodeBody()
@@ -111,7 +112,7 @@ func (s *Server) finish(ex *exchange, rp *reply) {
 // newRequestID returns an id in the shape of GitHub's X-GitHub-Request-Id.
 func (s *Server) newRequestID() string {
 	n := s.requests.Add(1)
-	return fmt.Sprintf("FAKE:%04X:%06X:%06X:%08X", n%0xFFFF, n, n*7, s.started.Unix())
+	return fmt.Sprintf("FA4E:%04X:%07X:%07X:%08X", n%0x10000, n, n*7, s.started.Unix())
 }
 
 // waitContext waits for d or until ctx ends, and reports whether d passed.

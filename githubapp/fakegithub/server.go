@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
 // apiPrefix is the path of the REST API below the server root. The fake is
@@ -137,27 +139,7 @@ func (o *Options) setDefaults() error {
 	if o.PublicKey == nil {
 		return errors.New("options: PublicKey is missing; pass the App's RSA public key")
 	}
-	if o.ClientID == "" {
-		o.ClientID = fmt.Sprintf("Iv1.fake%d", o.AppID)
-	}
-	if o.AppSlug == "" {
-		o.AppSlug = "centralcloud"
-	}
-	if o.AppName == "" {
-		o.AppName = "CentralCloud"
-	}
-	if o.AppOwner.Login == "" {
-		o.AppOwner = Account{Login: "centralcloud", ID: 9000, Type: AccountOrganization}
-	}
-	if o.AppPermissions == nil {
-		o.AppPermissions = map[string]string{
-			"checks": "write", "statuses": "write", "metadata": "read",
-			"pull_requests": "read", "contents": "read",
-		}
-	}
-	if o.AppEvents == nil {
-		o.AppEvents = []string{"check_run", "check_suite", "merge_group", "pull_request"}
-	}
+	o.setAppDefaults()
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = time.Hour
 	}
@@ -184,6 +166,30 @@ func (o *Options) setDefaults() error {
 	return nil
 }
 
+func (o *Options) setAppDefaults() {
+	if o.ClientID == "" {
+		o.ClientID = fmt.Sprintf("Iv1.fake%d", o.AppID)
+	}
+	if o.AppSlug == "" {
+		o.AppSlug = "centralcloud"
+	}
+	if o.AppName == "" {
+		o.AppName = "CentralCloud"
+	}
+	if o.AppOwner.Login == "" {
+		o.AppOwner = Account{Login: "centralcloud", ID: 9000, Type: AccountOrganization}
+	}
+	if o.AppPermissions == nil {
+		o.AppPermissions = map[string]string{
+			"checks": "write", "statuses": "write", "metadata": "read",
+			"pull_requests": "read", "contents": "read",
+		}
+	}
+	if o.AppEvents == nil {
+		o.AppEvents = []string{"check_run", "check_suite", "merge_group", "pull_request"}
+	}
+}
+
 func (s *Server) listen() error {
 	listener, err := net.Listen("tcp", s.opts.Addr)
 	if err != nil {
@@ -194,10 +200,10 @@ func (s *Server) listen() error {
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.http.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error().Err(err).Msg("fake GitHub server stopped")
+			s.log.Error().Err(err).Msg("fake GitHub server failed")
 		}
 	}()
-	s.log.Info().Str("url", s.URL()).Msg("fake GitHub server started")
+	s.log.Info().Str(logkey.APIURL, s.URL()).Str(logkey.AdminURL, s.AdminURL()).Msg("fake GitHub server started")
 	return nil
 }
 

@@ -172,7 +172,7 @@ func combineState(combined, state string) string {
 }
 
 // statusesForRef returns the statuses of {ref}, newest first.
-// NOTE: ref matches commit SHAs only; the fake knows no branches or tags.
+// NOTE: ref matches commit SHAs only; the fake has no branches or tags.
 func (s *Server) statusesForRef(ex *exchange) ([]*Status, reply, bool) {
 	repo, rp, ok := s.authorizeRepository(ex, "statuses", "read", docsRoot)
 	if !ok {

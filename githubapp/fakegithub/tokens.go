@@ -1,6 +1,7 @@
 package fakegithub
 
 import (
+	"cmp"
 	"crypto/rand"
 	"fmt"
 	"maps"
@@ -11,6 +12,7 @@ import (
 // accessToken is an installation access token the fake issued.
 type accessToken struct {
 	value          string
+	sequence       int64 // issue order, as issuedAt has whole seconds only
 	installationID int64
 	issuedAt       time.Time
 	expiresAt      time.Time
@@ -59,6 +61,7 @@ func (s *Server) issueTokenLocked(state *installation, permissions map[string]st
 	now := s.now()
 	token := &accessToken{
 		value:          newTokenValue(),
+		sequence:       s.nextID(),
 		installationID: state.ID,
 		issuedAt:       now,
 		expiresAt:      now.Add(s.opts.TokenTTL),
@@ -112,17 +115,21 @@ func (s *Server) ExpireInstallationTokens(installationID int64) int {
 func (s *Server) IssuedTokens(installationID int64) []IssuedToken {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var issued []IssuedToken
+	var tokens []*accessToken
 	for _, t := range s.tokens {
 		if t.installationID == installationID {
-			issued = append(issued, IssuedToken{
-				Token: t.value, InstallationID: t.installationID, IssuedAt: t.issuedAt,
-				ExpiresAt: t.expiresAt, Permissions: maps.Clone(t.permissions),
-				RepositoryIDs: slices.Clone(t.repositoryIDs),
-			})
+			tokens = append(tokens, t)
 		}
 	}
-	slices.SortFunc(issued, func(a, b IssuedToken) int { return a.IssuedAt.Compare(b.IssuedAt) })
+	slices.SortFunc(tokens, func(a, b *accessToken) int { return cmp.Compare(a.sequence, b.sequence) })
+	issued := make([]IssuedToken, 0, len(tokens))
+	for _, t := range tokens {
+		issued = append(issued, IssuedToken{
+			Token: t.value, InstallationID: t.installationID, IssuedAt: t.issuedAt,
+			ExpiresAt: t.expiresAt, Permissions: maps.Clone(t.permissions),
+			RepositoryIDs: slices.Clone(t.repositoryIDs),
+		})
+	}
 	return issued
 }
 

@@ -36,7 +36,6 @@ const (
 	RateLimitLeft  = "rate_limit_remaining"
 	HeadSHA        = "head_sha"
 	CheckRunID     = "check_run_id"
-	GitHubCheckID  = "github_check_run_id"
 	Trigger        = "trigger"
 	Conclusion     = "conclusion"
 	RetryAfter     = "retry_after"
@@ -47,4 +46,6 @@ const (
 	CheckName      = "check_name"
 	OrgCreated     = "org_created"
 	Reason         = "reason"
+	APIURL         = "api_url"
+	AdminURL       = "admin_url"
 )

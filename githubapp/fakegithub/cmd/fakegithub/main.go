@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/centralcloud/centralcloud/githubapp/fakegithub"
+	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
 func main() {
@@ -48,7 +49,7 @@ func run(args []string) error {
 	tokenTTL := flags.Duration("token-ttl", time.Hour, "lifetime of issued installation tokens")
 	var installations installationFlags
 	flags.Var(&installations, "installation",
-		"installation as ID:LOGIN:REPO,REPO... with the App's permissions; repeatable")
+		"installation as ID:LOGIN:REPO,REPO... with the App's permissions, account id ID+10000 and repository ids from ID*1000+1; repeatable")
 	if err := flags.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -61,7 +62,7 @@ func run(args []string) error {
 	opts.Addr = *addr
 	opts.FixturesDir = *fixtures
 	opts.TokenTTL = *tokenTTL
-	logger := zerolog.New(os.Stderr).With().Timestamp().Str("component", "fakegithub").Logger()
+	logger := zerolog.New(os.Stderr).With().Timestamp().Str(logkey.Component, "fakegithub").Logger()
 	opts.Logger = &logger
 	return serve(opts)
 }
@@ -125,7 +126,7 @@ func (f *installationFlags) Set(value string) error {
 	}
 	id, err := strconv.ParseInt(parts[0], 10, 64)
 	if err != nil || id <= 0 {
-		return fmt.Errorf("installation %q: id %q must be a positive number", value, parts[0])
+		return fmt.Errorf("installation %q: id %q is invalid; use a positive number", value, parts[0])
 	}
 	inst := fakegithub.Installation{
 		ID:      id,
