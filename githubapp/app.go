@@ -24,7 +24,8 @@ type App struct {
 	verifier   *TokenVerifier
 }
 
-// Dependencies are what the App shares with the rest of the service.
+// Dependencies are the services that the App shares with the rest of
+// CentralCloud.
 type Dependencies struct {
 	Pool       *pgxpool.Pool
 	Registerer prometheus.Registerer
@@ -35,7 +36,7 @@ type Dependencies struct {
 }
 
 // New assembles the App. With no App id (Options.Enabled false) it returns
-// an App whose webhook handler answers 404 and whose checks handler
+// an App whose webhook handler responds 404 and whose checks handler
 // finishes every message without effect, so the service runs without a
 // GitHub App.
 func New(opts Options, deps Dependencies) (*App, error) {
@@ -81,7 +82,8 @@ func (a *App) newWebhook(pool *pgxpool.Pool, metrics *Metrics, logger zerolog.Lo
 	return newWebhookHandler(deps, a.opts.WebhookSecret, logger)
 }
 
-// errDisabled explains the answers of a service without a GitHub App.
+// errDisabled is the webhook response body of a service without a
+// GitHub App.
 var errDisabled = errors.New("no GitHub App is configured: set github.app_id, github.private_key and github.webhook_secret")
 
 // Enabled reports whether a GitHub App is configured. Without one,

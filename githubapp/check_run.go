@@ -9,7 +9,7 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
-// checkRunHandler asks for a new check run when a user re-runs our check
+// checkRunHandler requests a new check run when a user re-runs our check
 // (rerequested) or presses its "Re-run" button (requested_action).
 type checkRunHandler struct {
 	deps *webhookDeps

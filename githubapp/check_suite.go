@@ -6,7 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// checkSuiteHandler asks for a queued check run when GitHub creates a check
+// checkSuiteHandler requests a queued check run when GitHub creates a check
 // suite for a push (requested), and for a new one when a user re-runs all
 // checks (rerequested).
 type checkSuiteHandler struct {

@@ -55,7 +55,7 @@ func (h *ChecksHandler) getCheckRun(ctx context.Context, t *checkTarget, id int6
 	return run, err
 }
 
-// createStatus posts the commit status that stands in for a check run.
+// createStatus posts the commit status that replaces a check run.
 // GitHub limits the description to 140 characters.
 func (h *ChecksHandler) createStatus(ctx context.Context, t *checkTarget, state, description string, runID *uuid.UUID) error {
 	status := &github.RepoStatus{

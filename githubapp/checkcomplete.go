@@ -87,9 +87,9 @@ func (h *ChecksHandler) sendBatches(ctx context.Context, conn *pgxpool.Conn, t *
 		if err := h.updateCheckRun(ctx, t, *rec.GitHubID, opts); err != nil {
 			return h.failed(ctx, conn, rec, err)
 		}
-		// NOTE: a crash between GitHub's answer and this update would send
-		// the batch again; resumePoint corrects that from GitHub's count
-		// on the next attempt.
+		// A crash between GitHub's response and this update would send the
+		// batch again, but resumePoint corrects that from GitHub's count on
+		// the next attempt.
 		if err := updateCheck(ctx, conn, rec, update); err != nil {
 			return err
 		}
@@ -99,10 +99,10 @@ func (h *ChecksHandler) sendBatches(ctx context.Context, conn *pgxpool.Conn, t *
 }
 
 // resumePoint returns the batch to resume a completion at. GitHub's
-// annotation count on the check run is the truth: every batch before the
-// last holds exactly 50 annotations, so the count says how many batches
-// landed even when recording one failed. When GitHub cannot be asked, the
-// recorded progress is used.
+// annotation count on the check run is authoritative. Every batch before
+// the last contains exactly 50 annotations, so the count gives the number
+// of batches that landed even when recording one failed. When the read
+// fails, the recorded progress is used.
 func (h *ChecksHandler) resumePoint(ctx context.Context, t *checkTarget, rec *checkRecord, sent, batches int) int {
 	logger := zerolog.Ctx(ctx)
 	remote, err := h.getCheckRun(ctx, t, *rec.GitHubID)
@@ -121,7 +121,7 @@ func (h *ChecksHandler) resumePoint(ctx context.Context, t *checkTarget, rec *ch
 	return max(landed, sent)
 }
 
-// completeStatus posts the final commit status that stands in for a check run.
+// completeStatus posts the final commit status that replaces a check run.
 func (h *ChecksHandler) completeStatus(ctx context.Context, conn *pgxpool.Conn, t *checkTarget, rec *checkRecord, out *checkOutput, finalEventAt int64) error {
 	state := "success"
 	if out.Conclusion != conclusionSuccess {

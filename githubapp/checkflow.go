@@ -155,8 +155,8 @@ func (h *ChecksHandler) checkForRun(ctx context.Context, conn *pgxpool.Conn, t *
 }
 
 // checkForTrigger returns the check run of a webhook's trigger, creating
-// it. A commit's first check run is created once whatever asks for it; a
-// rerequest creates one per delivery. It returns nil when a later trigger
+// it. A commit's first check run is created once, whichever event requests
+// it, and a rerequest creates one per delivery. It returns nil when a later trigger
 // has replaced the trigger's run as the current one.
 func (h *ChecksHandler) checkForTrigger(ctx context.Context, conn *pgxpool.Conn, t *checkTarget, msg CheckMessage, mode string) (*checkRecord, error) {
 	if msg.Type == CheckRequested {

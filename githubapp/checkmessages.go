@@ -32,7 +32,7 @@ const (
 )
 
 // triggerInitial is the trigger of a commit's first check run, whichever
-// of the webhooks or a scanner registration asks for it first.
+// of the webhooks or a scanner registration requests it first.
 const triggerInitial = "initial"
 
 // CheckMessage is the body of a message on the Checks queue. It extends
@@ -40,7 +40,7 @@ const triggerInitial = "initial"
 // with the fields of webhook-triggered work.
 type CheckMessage struct {
 	queue.CheckMessage
-	// DeliveryID is the webhook delivery that asked for the work. A
+	// DeliveryID is the webhook delivery that requested the work. A
 	// rerequest's new check run is keyed by it.
 	DeliveryID     string         `json:"delivery_id,omitempty"`
 	InstallationID int64          `json:"installation_id,omitempty"`

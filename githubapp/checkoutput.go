@@ -13,8 +13,9 @@ import (
 )
 
 // GitHub's limits on check run output, from the REST API documentation of
-// "Create a check run" (output.summary: 65535 characters; annotations: 50
-// per request; annotation message: 64 KB; title: 255 characters).
+// "Create a check run": output.summary has at most 65535 characters, a
+// request at most 50 annotations, an annotation message at most 64 KB and
+// an annotation title at most 255 characters.
 const (
 	maxSummaryBytes      = 65535
 	maxAnnotationsPerReq = 50
@@ -52,7 +53,7 @@ type severityCount struct {
 	Annotated int
 }
 
-// checkOutput is what a completed check run shows.
+// checkOutput is the conclusion and text of a completed check run.
 type checkOutput struct {
 	Conclusion  string
 	Title       string

@@ -15,7 +15,7 @@ import (
 )
 
 // CheckRunName is the name of CentralCloud's check run and the context of
-// the commit status that stands in for it.
+// the commit status that replaces it.
 const CheckRunName = "CentralCloud"
 
 // How a check is published: as a check run, or as a commit status when
@@ -39,8 +39,8 @@ type ChecksHandler struct {
 }
 
 // HandleMessage handles one message body from the Checks queue. An error
-// asks for a retry: one that implements RetryAfterError carries the delay
-// that GitHub asked for. A message about an org without a GitHub App
+// requests a retry, and one that implements RetryAfterError carries the
+// delay that GitHub requested. A message about an org without a GitHub App
 // installation is finished without calling GitHub.
 func (h *ChecksHandler) HandleMessage(ctx context.Context, body []byte) error {
 	var msg CheckMessage
@@ -58,8 +58,8 @@ func (h *ChecksHandler) HandleMessage(ctx context.Context, body []byte) error {
 		return nil
 	}
 	err := h.dispatch(ctx, msg)
-	if installationRefused(err) {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("GitHub refused a token for the installation; check message finished without effect")
+	if tokenRequestRejected(err) {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("GitHub rejected a token request for the installation; check message finished without effect")
 		return nil
 	}
 	if err != nil {

@@ -323,7 +323,7 @@ func TestConcurrentTriggersCreateOneCheckRun(t *testing.T) {
 	errs := make(chan error, len(bodies))
 	for _, body := range bodies {
 		go func() {
-			// A busy commit lock asks for a retry, as the queue would.
+			// A busy commit lock returns an error; retry as the queue would.
 			for {
 				err := e.app.Checks().HandleMessage(e.ctx, body)
 				if err == nil || !strings.Contains(err.Error(), errCommitBusy.Error()) {

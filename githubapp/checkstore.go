@@ -168,7 +168,7 @@ func set[T any](field *T, value *T) {
 }
 
 // recordCheckError stores the last error of a check run. updated_at is
-// left alone, so the reconciler still sees how long the run is stale.
+// left alone, so the reconciler still measures how long the run is stale.
 func recordCheckError(ctx context.Context, db database.DBTX, rec *checkRecord, cause error) error {
 	if _, err := db.Exec(ctx, `UPDATE check_runs SET last_error = $2 WHERE id = $1`,
 		rec.ID, cause.Error()); err != nil {

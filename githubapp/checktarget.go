@@ -114,7 +114,7 @@ func repositoryTarget(ctx context.Context, db database.DBTX, repositoryID uuid.U
 
 // webhookTarget resolves a webhook message's installation and repository,
 // storing them when a webhook about them was missed. It returns nil when
-// GitHub no longer knows the installation.
+// the installation no longer exists on GitHub.
 func (h *ChecksHandler) webhookTarget(ctx context.Context, msg CheckMessage) (*checkTarget, error) {
 	inst, err := findInstallation(ctx, h.pool, msg.InstallationID)
 	if err != nil {
@@ -139,8 +139,8 @@ func (h *ChecksHandler) webhookTarget(ctx context.Context, msg CheckMessage) (*c
 	}, nil
 }
 
-// fetchInstallation reads an installation that no webhook told us about
-// from GitHub and stores it. It returns nil when GitHub answers 404.
+// fetchInstallation reads an installation that no webhook announced from
+// GitHub and stores it. It returns nil when GitHub responds 404.
 func (h *ChecksHandler) fetchInstallation(ctx context.Context, githubID int64) (*installationRecord, error) {
 	logger := zerolog.Ctx(ctx).With().Int64(logkey.InstallationID, githubID).Logger()
 	inst, err := h.getInstallation(ctx, githubID)
@@ -176,7 +176,7 @@ func (h *ChecksHandler) getInstallation(ctx context.Context, githubID int64) (*g
 	return inst, err
 }
 
-// publishMode returns how checks are published for the target, reading
+// targetMode returns how checks are published for the target, reading
 // the installation's permissions from GitHub when no webhook stored them.
 func (h *ChecksHandler) targetMode(ctx context.Context, t *checkTarget) (string, error) {
 	if len(t.Installation.Permissions) == 0 {

@@ -53,7 +53,28 @@ func NewClients(opts Options, metrics *Metrics) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	transport := instrument(metrics)(base)
+	baseURL, err := url.Parse(opts.V3APIURL)
+	if err != nil {
+		return nil, fmt.Errorf("github.v3_api_url: %w", err)
+	}
+
+	c := &Clients{
+		opts:      opts,
+		transport: instrument(metrics)(base),
+		baseURL:   baseURL,
+		metrics:   metrics,
+		renewed:   map[int64]*github.Client{},
+	}
+	if err := c.newCreators(key); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newCreators creates go-githubapp's caching client creator, and an
+// uncached one for token renewals, and checks the private key.
+func (c *Clients) newCreators(key []byte) error {
+	opts := c.opts
 	cfg := ghapp.Config{WebURL: opts.WebURL, V3APIURL: opts.V3APIURL, V4APIURL: opts.v4APIURL()}
 	cfg.App.IntegrationID = opts.AppID
 	cfg.App.PrivateKey = string(key)
@@ -62,29 +83,18 @@ func NewClients(opts Options, metrics *Metrics) (*Clients, error) {
 		ghapp.WithClientUserAgent(opts.UserAgent),
 		ghapp.WithClientTimeout(opts.RequestTimeout),
 		ghapp.WithClientCaching(true, newHTTPCache),
-		ghapp.WithTransport(transport),
+		ghapp.WithTransport(c.transport),
 	}
-	creator, err := ghapp.NewDefaultCachingClientCreator(cfg, clientOpts...)
+	var err error
+	c.creator, err = ghapp.NewDefaultCachingClientCreator(cfg, clientOpts...)
 	if err != nil {
-		return nil, fmt.Errorf("create GitHub client creator: %w", err)
+		return fmt.Errorf("create GitHub client creator: %w", err)
 	}
-	uncached := ghapp.NewClientCreator(cfg.V3APIURL, cfg.V4APIURL, opts.AppID, key, clientOpts...)
-	baseURL, err := url.Parse(opts.V3APIURL)
-	if err != nil {
-		return nil, fmt.Errorf("github.v3_api_url: %w", err)
+	c.uncached = ghapp.NewClientCreator(cfg.V3APIURL, cfg.V4APIURL, opts.AppID, key, clientOpts...)
+	if _, err := c.uncached.NewAppClient(); err != nil {
+		return fmt.Errorf("github.private_key: %w; give the App's PEM private key", err)
 	}
-	if _, err := uncached.NewAppClient(); err != nil {
-		return nil, fmt.Errorf("github.private_key: %w; give the App's PEM private key", err)
-	}
-	return &Clients{
-		opts:      opts,
-		creator:   creator,
-		uncached:  uncached,
-		transport: transport,
-		baseURL:   baseURL,
-		metrics:   metrics,
-		renewed:   map[int64]*github.Client{},
-	}, nil
+	return nil
 }
 
 // Installation returns the client of one installation.

@@ -13,7 +13,7 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
-// webhookDeps is what the event handlers share.
+// webhookDeps are the dependencies that the event handlers share.
 type webhookDeps struct {
 	pool    *pgxpool.Pool
 	metrics *Metrics
@@ -29,7 +29,7 @@ type delivery struct {
 	Repository     string
 }
 
-// deliveryWork is what a handler does for a new delivery, inside the
+// deliveryWork is a handler's work for a new delivery, inside the
 // transaction that records it. It returns webhookResultProcessed or
 // webhookResultIgnored.
 type deliveryWork func(ctx context.Context, tx pgx.Tx) (string, error)

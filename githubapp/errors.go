@@ -61,6 +61,8 @@ func classifyGitHubError(err error) error {
 	if err == nil {
 		return nil
 	}
+	// go-github's own types: it reports a 403 secondary rate limit and an
+	// exhausted primary limit, and refuses calls locally until the reset.
 	var abuse *github.AbuseRateLimitError
 	if errors.As(err, &abuse) {
 		if abuse.RetryAfter != nil {
@@ -72,6 +74,7 @@ func classifyGitHubError(err error) error {
 	if errors.As(err, &primary) {
 		return retryAfter(err, time.Until(primary.Rate.Reset.Time))
 	}
+
 	res := errorResponse(err)
 	if res == nil {
 		return err
@@ -82,6 +85,7 @@ func classifyGitHubError(err error) error {
 	if res.StatusCode != http.StatusForbidden && res.StatusCode != http.StatusTooManyRequests {
 		return err
 	}
+
 	if delay, ok := rateLimitReset(res.Header, time.Now()); ok {
 		return retryAfter(err, delay)
 	}
@@ -130,7 +134,7 @@ func errorMessage(err error) string {
 }
 
 // errorResponse returns the HTTP response behind a go-github error or an
-// installation token request that GitHub refused.
+// installation token request that GitHub rejected.
 func errorResponse(err error) *http.Response {
 	var tokenErr *ghinstallation.HTTPError
 	if errors.As(err, &tokenErr) && tokenErr.Response != nil {
@@ -151,11 +155,11 @@ func errorResponse(err error) *http.Response {
 	return nil
 }
 
-// installationRefused reports whether GitHub refused to issue a token for
+// tokenRequestRejected reports whether GitHub rejected a token request for
 // an installation because it no longer exists (404) or is suspended (403
 // without rate-limit headers). Retrying cannot help until a webhook
 // changes the installation.
-func installationRefused(err error) bool {
+func tokenRequestRejected(err error) bool {
 	var tokenErr *ghinstallation.HTTPError
 	if !errors.As(err, &tokenErr) || tokenErr.Response == nil {
 		return false

@@ -20,8 +20,8 @@ import (
 )
 
 // faultyProxy sits between the App and the fake GitHub and breaks one
-// check run update: the nth PATCH either never reaches GitHub or reaches
-// it but its answer is lost.
+// check run update. The nth PATCH either never reaches GitHub, or reaches
+// it and GitHub's response is lost.
 type faultyProxy struct {
 	mu       sync.Mutex
 	patches  int
@@ -234,7 +234,7 @@ func TestRevokedChecksPermissionFallsBackToStatus(t *testing.T) {
 	sha := newSHA()
 	e.deliver("pull_request", e.pullRequestPayload("opened", sha), uuid.NewString())
 	require.Equal(t, 1, e.drain())
-	// The webhook said checks:write, but GitHub now answers 403.
+	// The webhook reported checks:write, but GitHub now responds 403.
 	require.NoError(t, e.fake.SetPermissions(e.tenant.InstallationID, map[string]string{"statuses": "write"}))
 	e.fake.ExpireInstallationTokens(e.tenant.InstallationID)
 

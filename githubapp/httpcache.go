@@ -34,7 +34,7 @@ type lruHTTPCache struct {
 func newLRUHTTPCache(size int) *lruHTTPCache {
 	entries, err := lru.New[string, []byte](size)
 	if err != nil {
-		// lru.New fails only for a size below 1.
+		// lru.New fails only for a size below 1, which callers never pass.
 		panic(err)
 	}
 	return &lruHTTPCache{entries: entries}

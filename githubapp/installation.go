@@ -181,7 +181,7 @@ func storeInstallation(ctx context.Context, db database.DBTX, inst *hookInstalla
 
 // loginTaken records an installation whose account login belongs to an org
 // linked to another account. An operator must resolve it, so the delivery
-// is answered 200 rather than retried.
+// gets 200 rather than a retry.
 func (c installationChange) loginTaken(ctx context.Context, tx pgx.Tx, cause error) (string, error) {
 	zerolog.Ctx(ctx).Error().Err(cause).Msg("installation not stored; rename or remove the org of that login")
 	return webhookResultIgnored, c.audit(ctx, tx, uuid.Nil, "installation.link_failed",

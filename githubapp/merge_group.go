@@ -6,7 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// mergeGroupHandler asks for a queued check run on a merge queue's
+// mergeGroupHandler requests a queued check run on a merge queue's
 // temporary commit, so that required checks also gate merge queues.
 type mergeGroupHandler struct {
 	deps *webhookDeps

@@ -22,7 +22,7 @@ const (
 var (
 	// go-githubapp v0.26.0 names the client in the User-Agent it sets:
 	// "(installation: 42)", "(application)" or "(oauth token)". The token
-	// verifier's clients say "(installation token)".
+	// verifier's clients use "(installation token)".
 	installationAgent = regexp.MustCompile(`\(installation: (\d+)\)`)
 	// ghinstallation creates installation tokens with this path.
 	accessTokenPath = regexp.MustCompile(`/app/installations/(\d+)/access_tokens$`)
@@ -32,7 +32,7 @@ var (
 
 // instrument returns client middleware that logs and counts every GitHub
 // call and records the rate-limit remaining. It wraps the base transport,
-// below the HTTP cache and the token source, so it sees each request that
+// below the HTTP cache and the token source, so it observes each request that
 // goes over the network: installation token requests and ETag
 // revalidations (304) included, cache hits excluded.
 func instrument(metrics *Metrics) ghapp.ClientMiddleware {

@@ -97,7 +97,7 @@ func setDuration(d *time.Duration, def time.Duration) {
 }
 
 // Validate checks the options of an enabled App. Messages name the
-// configuration key and say how to fix it.
+// configuration key and the fix.
 func (o Options) Validate() error {
 	if !o.Enabled() {
 		return nil

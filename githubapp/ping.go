@@ -9,7 +9,7 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
-// pingHandler answers the ping that GitHub sends when the webhook is
+// pingHandler handles the ping that GitHub sends when the webhook is
 // created, and records it like any delivery.
 type pingHandler struct {
 	deps *webhookDeps

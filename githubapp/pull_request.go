@@ -9,7 +9,7 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 )
 
-// pullRequestHandler asks for a queued check run on a pull request's head
+// pullRequestHandler requests a queued check run on a pull request's head
 // commit when the pull request is opened, reopened or gets new commits.
 type pullRequestHandler struct {
 	deps *webhookDeps

@@ -133,11 +133,11 @@ func (r findingReport) writeFooter(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-func plural(n int, one, many string) string {
+func plural(n int, singular, pluralForm string) string {
 	if n == 1 {
-		return "1 " + one
+		return "1 " + singular
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d %s", n, pluralForm)
 }
 
 // truncateBytes cuts s to at most limit bytes, on a rune boundary, ending

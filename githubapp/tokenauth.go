@@ -19,14 +19,14 @@ import (
 
 // Errors of TokenVerifier.Verify that the scanner API maps to responses.
 var (
-	// ErrInvalidToken means GitHub does not accept the token (unknown,
-	// expired or revoked, or not an installation token): answer 401.
+	// ErrInvalidToken means GitHub rejects the token as unknown, expired,
+	// revoked or not an installation token. The scanner API responds 401.
 	ErrInvalidToken = errors.New("installation token is invalid or expired")
 	// ErrInstallationSuspended means the token's installation is
-	// suspended: answer 403.
+	// suspended. The scanner API responds 403.
 	ErrInstallationSuspended = errors.New("the token's GitHub App installation is suspended")
 	// ErrNotInstalled means the token reaches no repository on which the
-	// CentralCloud App is installed: answer 403.
+	// CentralCloud App is installed. The scanner API responds 403.
 	ErrNotInstalled = errors.New("the CentralCloud GitHub App is not installed on the token's repositories")
 )
 
@@ -45,7 +45,8 @@ const (
 	maxRepositoryPages = 1000
 )
 
-// InstallationAccess is what an installation token may reach.
+// InstallationAccess lists the repositories an installation token may
+// read and the CentralCloud installation that covers them.
 type InstallationAccess struct {
 	// InstallationID is the CentralCloud App's installation on the
 	// account that owns the token's repositories.
@@ -68,7 +69,7 @@ type TokenVerifier struct {
 	flights singleflight.Group
 }
 
-// tokenResult is GitHub's answer about one token, until expires.
+// tokenResult is GitHub's verdict on one token, cached until expires.
 type tokenResult struct {
 	access  *InstallationAccess
 	err     error
@@ -137,8 +138,8 @@ func (v *TokenVerifier) Verify(ctx context.Context, token string) (*Installation
 	return result.access.clone(), result.err
 }
 
-// check asks GitHub. A definite answer about the token, valid or not, is
-// returned as a tokenResult; an error means GitHub could not be asked.
+// check queries GitHub about the token. GitHub's verdict, valid or not,
+// is returned as a tokenResult. An error means the query failed.
 func (v *TokenVerifier) check(ctx context.Context, token, key string) (tokenResult, error) {
 	repos, err := v.listRepositories(ctx, v.tokenClient(token, key))
 	if status := statusCode(err); status == http.StatusUnauthorized || status == http.StatusForbidden {
@@ -194,7 +195,7 @@ func (v *TokenVerifier) listRepositories(ctx context.Context, client *github.Cli
 
 // tokenClient returns a go-github client that authenticates with token
 // and keeps an HTTP cache of the token's own, so that a check after the
-// result TTL is a conditional request that GitHub answers 304.
+// result TTL is a conditional request that GitHub responds to with 304.
 func (v *TokenVerifier) tokenClient(token, key string) *github.Client {
 	entry, ok := v.caches.Get(key)
 	if !ok || time.Now().After(entry.expires) {

@@ -16,9 +16,16 @@ import (
 // maxWebhookBody is GitHub's documented cap on a webhook payload (25 MB).
 const maxWebhookBody = 25 << 20
 
-// errMissingDeliveryID rejects a request without X-GitHub-Delivery, which
-// every GitHub delivery carries and deduplication needs.
-var errMissingDeliveryID = errors.New("missing X-GitHub-Delivery header")
+// maxDeliveryIDLength bounds X-GitHub-Delivery, a GUID of 36 characters
+// on GitHub, as the webhook_deliveries table does.
+const maxDeliveryIDLength = 200
+
+// Errors for a request without a usable X-GitHub-Delivery, which every
+// GitHub delivery carries and deduplication needs.
+var (
+	errMissingDeliveryID = errors.New("missing X-GitHub-Delivery header")
+	errLongDeliveryID    = fmt.Errorf("X-GitHub-Delivery header longer than %d characters", maxDeliveryIDLength)
+)
 
 // newWebhookHandler returns the handler of POST /api/github/hook. The
 // go-githubapp dispatcher checks X-Hub-Signature-256 against secret and
@@ -49,7 +56,7 @@ func newWebhookHandler(deps *webhookDeps, secret string, logger zerolog.Logger) 
 	})
 }
 
-// onError answers a delivery that failed validation or handling.
+// onError responds to a delivery that failed validation or handling.
 func (d *webhookDeps) onError(w http.ResponseWriter, r *http.Request, err error) {
 	logger := zerolog.Ctx(r.Context())
 	event := r.Header.Get("X-GitHub-Event")
@@ -71,8 +78,8 @@ func (d *webhookDeps) onError(w http.ResponseWriter, r *http.Request, err error)
 	http.Error(w, "webhook delivery failed; GitHub may redeliver it", http.StatusInternalServerError)
 }
 
-// onResponse answers a delivery that was handled (200) or whose event has
-// no handler (202).
+// onResponse responds to a delivery that was handled (200) or whose event
+// has no handler (202).
 func (d *webhookDeps) onResponse(w http.ResponseWriter, r *http.Request, event string, handled bool) {
 	if !handled {
 		d.metrics.countDelivery(event, "", webhookResultUnhandledEvent)
@@ -83,10 +90,13 @@ func (d *webhookDeps) onResponse(w http.ResponseWriter, r *http.Request, event s
 }
 
 // decodePayload decodes a delivery's JSON body into event. A body that
-// does not decode is a validation error, answered 400.
+// does not decode is a validation error, which gets 400.
 func decodePayload(eventType, deliveryID string, payload []byte, event any) error {
 	if deliveryID == "" {
 		return ghapp.ValidationError{EventType: eventType, Cause: errMissingDeliveryID}
+	}
+	if len(deliveryID) > maxDeliveryIDLength {
+		return ghapp.ValidationError{EventType: eventType, Cause: errLongDeliveryID}
 	}
 	if err := json.Unmarshal(payload, event); err != nil {
 		return ghapp.ValidationError{

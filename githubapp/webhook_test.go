@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// handledEvents are the events with a handler; others are answered 202.
+// handledEvents are the events with a handler; others get 202.
 var handledEvents = []string{
 	"installation", "installation_repositories", "pull_request", "check_suite",
 	"check_run", "merge_group", "ping",
@@ -118,11 +118,13 @@ func TestWebhookBadSignatureChangesNothing(t *testing.T) {
 	assert.Equal(t, 5.0, testutil.ToFloat64(e.app.checks.metrics.webhookDeliveries.WithLabelValues("installation", "", webhookResultInvalid)))
 }
 
-func TestWebhookMissingDeliveryIDRejected(t *testing.T) {
+func TestWebhookBadDeliveryIDRejected(t *testing.T) {
 	t.Parallel()
 	e := setup(t, func(o *setupOptions) { o.skipInstall = true })
 	payload := e.payload("ping/ping.json", nil)
 	res := e.deliver("ping", payload, "")
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	res = e.deliver("ping", payload, strings.Repeat("d", maxDeliveryIDLength+1))
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 }
 

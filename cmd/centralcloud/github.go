@@ -58,8 +58,8 @@ func installationVerifier(gh *githubapp.App) scannerapi.InstallationVerifier {
 	return func(ctx context.Context, token string) (*scannerapi.InstallationAccess, error) {
 		access, err := verifier.Verify(ctx, token)
 		// NOTE: a token of a suspended installation, or of repositories
-		// without the App, is answered 401 like an invalid one; the scanner
-		// API has no error for them yet.
+		// without the App, gets 401 like an invalid one, because the
+		// scanner API has no error for them yet.
 		if errors.Is(err, githubapp.ErrInvalidToken) || errors.Is(err, githubapp.ErrNotInstalled) ||
 			errors.Is(err, githubapp.ErrInstallationSuspended) {
 			return nil, errors.Join(scannerapi.ErrInvalidInstallationToken, err)
