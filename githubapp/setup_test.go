@@ -86,7 +86,7 @@ func newTenant() tenant {
 // testEnv is a started App with a fake GitHub, a webhook server and one
 // installed tenant.
 type testEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	pool     *pgxpool.Pool
 	fake     *fakegithub.Server
@@ -108,7 +108,7 @@ type setupOptions struct {
 	checkTimeout time.Duration
 }
 
-func setup(t *testing.T, change ...func(*setupOptions)) *testEnv {
+func setup(t testing.TB, change ...func(*setupOptions)) *testEnv {
 	t.Helper()
 	so := setupOptions{permissions: fullPermissions}
 	for _, c := range change {
@@ -158,7 +158,7 @@ func setup(t *testing.T, change ...func(*setupOptions)) *testEnv {
 	return e
 }
 
-func testLogger(t *testing.T) zerolog.Logger {
+func testLogger(t testing.TB) zerolog.Logger {
 	if testing.Verbose() {
 		return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	}
@@ -179,7 +179,7 @@ func (e *testEnv) install() {
 }
 
 // webhooksDir is the folder of recorded webhook payloads.
-func webhooksDir(t *testing.T) string {
+func webhooksDir(t testing.TB) string {
 	t.Helper()
 	dir, err := fakegithub.DefaultFixturesDir()
 	require.NoError(t, err)
