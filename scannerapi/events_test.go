@@ -242,7 +242,7 @@ func TestSARIFEventsFromRealScanners(t *testing.T) {
 		// One result without level whose rule defaults to error, one
 		// suppressed in source.
 		{"semgrep-nosemgrep-suppressed.sarif.json", 2, "failure"},
-		// Two runs; no result has a level and no rule sets a default.
+		// Two runs; no result has a level and the rules default to note.
 		{"codeql-lgtm-two-runs.sarif.json", 3, "success"},
 		// kind pass with level none: stored, never blocking.
 		{"sdv-kind-pass-level-none-codeflow.sarif.json", 1, "success"},

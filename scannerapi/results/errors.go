@@ -35,6 +35,23 @@ func indexPath(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
+// memberPath appends an object member to a JSON path: path.key for a plain
+// name, else path["key"] with the key quoted and cut to 64 bytes.
+func memberPath(path, key string) string {
+	plain := key != "" && len(key) <= 64
+	for i, char := range key {
+		isLetter := char == '_' || ('a' <= char && char <= 'z') || ('A' <= char && char <= 'Z')
+		if !isLetter && (i == 0 || char < '0' || char > '9') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return path + "." + key
+	}
+	return path + "[" + strconv.Quote(truncateText(key, 64)) + "]"
+}
+
 // decodeError converts an encoding/json error met while decoding the value at
 // path into a FieldError.
 func decodeError(path string, err error) *FieldError {

@@ -45,7 +45,7 @@ func rejectUnknown(object map[string]json.RawMessage, allowed []string, jsonPath
 		return nil
 	}
 	slices.Sort(unknown)
-	return fieldErrorf(jsonPath+"."+unknown[0], "unknown field; the allowed fields are %s",
+	return fieldErrorf(memberPath(jsonPath, unknown[0]), "unknown field; the allowed fields are %s",
 		strings.Join(allowed, ", "))
 }
 

@@ -141,6 +141,7 @@ func TestNativeRejections(t *testing.T) {
 		{"finding null", []byte(`{"findings": [null]}`), "results.findings[0]", "null"},
 		{"finding number", []byte(`{"findings": [1]}`), "results.findings[0]", "expected an object"},
 		{"unknown top field", []byte(`{"findings": [], "zeta": 1, "extra": 2}`), "results.extra", "allowed fields are findings, summary"},
+		{"unknown odd field", []byte(`{"findings": [], "": 1}`), `results[""]`, "unknown field"},
 		{"unknown finding field", with("colour", `"red"`), "results.findings[1].colour", "pattern_id, path"},
 		{"summary number", []byte(`{"findings": [], "summary": 3}`), "results.summary", "expected a string"},
 		{"summary too long", []byte(`{"findings": [], "summary": "` + strings.Repeat("s", maxSummaryBytes+1) + `"}`),

@@ -136,6 +136,18 @@ func TestTruncateText(t *testing.T) {
 	assert.True(t, utf8.ValidString(truncateText(strings.Repeat("€", 50), 40)))
 }
 
+func TestMemberPath(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "results.pattern_id", memberPath("results", "pattern_id"))
+	assert.Equal(t, "results.x2", memberPath("results", "x2"))
+	assert.Equal(t, `results[""]`, memberPath("results", ""))
+	assert.Equal(t, `results["2x"]`, memberPath("results", "2x"))
+	assert.Equal(t, `results["a.b"]`, memberPath("results", "a.b"))
+	assert.Equal(t, `results["\x00"]`, memberPath("results", "\x00"))
+	long := memberPath("results", strings.Repeat("k", 100))
+	assert.Less(t, len(long), 100)
+}
+
 func TestFieldErrorMessage(t *testing.T) {
 	t.Parallel()
 	err := &FieldError{Field: "results.findings[0].severity", Detail: "missing; send a non-empty string"}

@@ -356,3 +356,37 @@ func TestSARIFUnknownPropertiesIgnored(t *testing.T) {
 		"message": {"text": "x"}, "codeFlows": [{"threadFlows": []}], "baselineState": "new"}]}]}`))
 	assert.Equal(t, "R", finding.PatternID)
 }
+
+func TestSARIFToolComponentByName(t *testing.T) {
+	t.Parallel()
+	run := `{"tool": {"driver": {"name": "main", "rules": [{"id": "X",
+		"defaultConfiguration": {"level": "note"}}]},
+		"extensions": [{"name": "pack", "rules": [{"id": "X", "defaultConfiguration": {"level": "error"}}]}]},
+		"invocations": [{"ruleConfigurationOverrides": [
+			{"descriptor": {"index": 0, "toolComponent": {"name": "main"}}, "configuration": {"level": "warning"}}]}],
+		"results": [
+		{"rule": {"id": "X", "toolComponent": {"name": "pack"}}, "message": {"text": "by name"}},
+		{"rule": {"id": "X", "toolComponent": {"name": "main"}}, "message": {"text": "driver by name"}},
+		{"rule": {"id": "X", "toolComponent": {"name": "absent", "index": 9}}, "message": {"text": "unknown"}},
+		{"rule": {"id": "X", "toolComponent": {"index": 0}}, "message": {"text": "override elsewhere"},
+		 "provenance": {"invocationIndex": 0}}]}`
+	findings := parseValid(t, sarifLog(run), Limits{})
+	require.Len(t, findings, 4)
+	assert.Equal(t, SeverityError, findings[0].Severity, "extension found by name")
+	assert.Equal(t, SeverityNote, findings[1].Severity, "driver named explicitly")
+	assert.Equal(t, SeverityNote, findings[2].Severity, "unknown component falls back to the driver")
+	assert.Equal(t, SeverityError, findings[3].Severity, "the override targets the driver's rule")
+	for _, finding := range findings {
+		assert.Equal(t, "X", finding.PatternID, "pattern id from rule.id")
+	}
+}
+
+func TestSARIFResultWithoutRule(t *testing.T) {
+	t.Parallel()
+	unnamed := parseOne(t, []byte(`{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": ""}},
+		"results": [{"message": {"text": "x"}, "suppressions": [null]}]}]}`))
+	assert.Equal(t, unknownRuleID, unnamed.PatternID)
+	assert.False(t, unnamed.Suppressed, "a null suppression is ignored")
+	named := parseOne(t, sarifLog(sarifRunJSON(`[]`, `[{"message": {"text": "x"}}]`)))
+	assert.Equal(t, "tool", named.PatternID)
+}
