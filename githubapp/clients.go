@@ -139,9 +139,9 @@ func (c *Clients) App() (*github.Client, error) {
 }
 
 // withInstallation runs call with the installation's client. When GitHub
-// rejects the token with 401 it renews the token once and calls again; a
-// 401 rejects the request before it has any effect, so calling again is
-// safe.
+// rejects the token with 401, it renews the token once and calls again.
+// Calling again is safe because a 401 rejects the request before it has
+// any effect.
 func (c *Clients) withInstallation(ctx context.Context, installationID int64, call func(*github.Client) error) error {
 	client, err := c.Installation(installationID)
 	if err != nil {

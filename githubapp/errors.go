@@ -12,10 +12,11 @@ import (
 	"github.com/google/go-github/v62/github"
 )
 
-// RetryAfterError is implemented by handler errors that ask the queue runner
-// to retry the message after the given delay rather than after its own
-// backoff. The checks handler returns one when GitHub asks it to wait
-// (secondary rate limit, exhausted primary rate limit, Retry-After).
+// RetryAfterError is implemented by handler errors that request a retry
+// of the message after the given delay rather than after the queue
+// runner's own backoff. The checks handler returns one when GitHub
+// requests a wait (secondary rate limit, exhausted primary rate limit,
+// Retry-After).
 type RetryAfterError interface {
 	RetryAfter() time.Duration
 }
