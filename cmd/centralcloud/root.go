@@ -25,7 +25,10 @@ func newRootCommand(app *cliApp) *cobra.Command {
 	root.AddCommand(
 		newRunCommand(app), newServeCommand(app), newWorkerCommand(app),
 		newMigrateCommand(app), newOrgsCommand(app), newTokensCommand(app),
-		newPoliciesCommand(app), newVersionCommand(app), newQueueCommand(app),
+		newPoliciesCommand(app), newVersionCommand(app),
+		newHealthcheckCommand(app),
+		newAuditCommand(app),
+		newQueueCommand(app),
 	)
 	markUsageErrors(root)
 	return root
