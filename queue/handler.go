@@ -16,7 +16,8 @@ import (
 // again after an exponential backoff. Once the message has been read
 // HandlerOptions.MaxReads times, or at once for an error wrapped with
 // Permanent, the Runner archives it and records it as a dead letter with
-// that error.
+// that error. An error that implements RetryAfterError, such as one carrying
+// GitHub's Retry-After, delays the next read by at least its duration.
 //
 // Delivery is at least once: a message whose handler is stopped by a crash
 // or a shutdown is read again after its visibility timeout, so a handler
@@ -112,6 +113,22 @@ func Permanent(err error) error {
 func IsPermanent(err error) bool {
 	var p permanentError
 	return errors.As(err, &p)
+}
+
+// RetryAfterError is an error that names the earliest time to try again
+// from now, for example from a Retry-After header.
+type RetryAfterError interface {
+	error
+	RetryAfter() time.Duration
+}
+
+// retryAfter returns the delay that err or an error it wraps asks for, or 0.
+func retryAfter(err error) time.Duration {
+	var r RetryAfterError
+	if errors.As(err, &r) {
+		return r.RetryAfter()
+	}
+	return 0
 }
 
 // PanicError is the error that a handler's recovered panic becomes.

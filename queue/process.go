@@ -124,9 +124,10 @@ func (c *consumer) acknowledge(msg Message, logger zerolog.Logger) {
 	}
 }
 
-// retry hides the message for the backoff of its read count.
+// retry hides the message for the backoff of its read count, or longer
+// when the error asks for a later retry.
 func (c *consumer) retry(msg Message, cause error, logger zerolog.Logger) {
-	delay := jitter(retryDelay(c.opts.RetryBaseDelay, c.opts.RetryMaxDelay, msg.ReadCount))
+	delay := max(jitter(retryDelay(c.opts.RetryBaseDelay, c.opts.RetryMaxDelay, msg.ReadCount)), retryAfter(cause))
 	logger.Warn().Err(cause).Dur(logkey.RetryIn, delay).Msg("handler failed: retrying")
 	ctx, cancel := context.WithTimeout(context.Background(), bookkeepingTimeout)
 	defer cancel()

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -192,5 +193,38 @@ func TestRunnerHandlerTimeoutRetries(t *testing.T) {
 
 		require.Eventually(t, func() bool { return queueLength(t, pool, q) == 0 }, 30*time.Second, 20*time.Millisecond)
 		require.True(t, timedOut.Load(), "the first call ran into its timeout")
+	})
+}
+
+// retryLater is an error that asks for a retry after its duration.
+type retryLater time.Duration
+
+func (r retryLater) Error() string             { return "rate limited" }
+func (r retryLater) RetryAfter() time.Duration { return time.Duration(r) }
+
+func TestRunnerHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, shared *pgxpool.Pool) {
+		ctx := context.Background()
+		pool := ownPool(t, shared, 8)
+		q := newQueue(t, pool)
+		_, err := queue.Send(ctx, pool, q, testBody{Key: "limited"})
+		require.NoError(t, err)
+
+		calls := make(chan time.Time, 2)
+		r := queue.NewRunner(pool, queue.RunnerOptions{Logger: testLogger(t)})
+		require.NoError(t, r.Handle(q, func(_ context.Context, msg queue.Message) error {
+			calls <- time.Now()
+			if msg.ReadCount == 1 {
+				return fmt.Errorf("create check run: %w", retryLater(3*time.Second))
+			}
+			return nil
+		}, testOptions()))
+		startRunner(t, r)
+
+		first := <-calls
+		second := <-calls
+		require.GreaterOrEqual(t, second.Sub(first), 2900*time.Millisecond,
+			"the retry waits for the error's Retry-After, not the one-second backoff")
 	})
 }
