@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/centralcloud/centralcloud/config"
 	"github.com/centralcloud/centralcloud/githubapp"
-	"github.com/centralcloud/centralcloud/scannerapi"
 )
 
 // newGitHubApp builds the process's GitHub App parts: the webhook handler,
@@ -44,39 +42,6 @@ func githubOptions(cfg *config.Config) githubapp.Options {
 		ReconcileInterval: g.ReconcileInterval,
 		TokenCacheTTL:     g.TokenCacheTTL,
 		DeliveryRetention: g.DeliveryRetention,
-	}
-}
-
-// installationVerifier adapts the App's token verifier to the scanner API,
-// or returns nil without an App, which makes the API refuse installation
-// tokens.
-func installationVerifier(gh *githubapp.App) scannerapi.InstallationVerifier {
-	verifier := gh.TokenVerifier()
-	if verifier == nil {
-		return nil
-	}
-	return func(ctx context.Context, token string) (*scannerapi.InstallationAccess, error) {
-		access, err := verifier.Verify(ctx, token)
-		// NOTE: a token of a suspended installation, or of repositories
-		// without the App, gets 401 like an invalid one, because the
-		// scanner API has no error for them yet.
-		if errors.Is(err, githubapp.ErrInvalidToken) || errors.Is(err, githubapp.ErrNotInstalled) ||
-			errors.Is(err, githubapp.ErrInstallationSuspended) {
-			return nil, errors.Join(scannerapi.ErrInvalidInstallationToken, err)
-		}
-		if err != nil {
-			return nil, err
-		}
-		out := &scannerapi.InstallationAccess{
-			InstallationID: access.InstallationID,
-			AccountLogin:   access.AccountLogin,
-			AccountID:      access.AccountID,
-			Repositories:   make([]scannerapi.RepositoryRef, len(access.Repositories)),
-		}
-		for i, r := range access.Repositories {
-			out.Repositories[i] = scannerapi.RepositoryRef{ID: r.ID, Owner: r.Owner, Name: r.Name}
-		}
-		return out, nil
 	}
 }
 

@@ -48,7 +48,7 @@ func TestGitHubAppOffWithoutAppID(t *testing.T) {
 	gh, err := newGitHubApp(app, dbtest.Pool(t), prometheus.NewRegistry())
 	require.NoError(t, err)
 	assert.False(t, gh.Enabled())
-	assert.Nil(t, installationVerifier(gh), "installation tokens are refused without an App")
+	assert.Nil(t, gh.ScannerVerifier(), "installation tokens are refused without an App")
 	assert.Empty(t, githubBackground(gh))
 }
 
@@ -75,7 +75,7 @@ func TestInstallationVerifierAdapter(t *testing.T) {
 	gh, err := newGitHubApp(&cliApp{cfg: cfg, logger: zerolog.Nop()}, dbtest.Pool(t), prometheus.NewRegistry())
 	require.NoError(t, err)
 	assert.Len(t, githubBackground(gh), 1)
-	verify := installationVerifier(gh)
+	verify := gh.ScannerVerifier()
 	require.NotNil(t, verify)
 
 	token, err := fake.IssueToken(9)

@@ -123,7 +123,7 @@ func (s *service) httpServer() (*http.Server, error) {
 		Policies:           s.app.policyDefaults(),
 		RateLimitPerMinute: cfg.Scanner.RateLimitPerMinute,
 		MaxFindings:        cfg.Scanner.MaxFindings,
-		VerifyInstallation: installationVerifier(s.github),
+		VerifyInstallation: s.github.ScannerVerifier(),
 		Registerer:         s.registry,
 	})
 	routes := server.Routes{
