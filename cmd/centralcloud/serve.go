@@ -120,11 +120,12 @@ func newRegistry() *prometheus.Registry {
 func (s *service) httpServer() (*http.Server, error) {
 	cfg := s.app.cfg
 	api := scannerapi.New(s.pool, scannerapi.Options{
-		Policies:           s.app.policyDefaults(),
-		RateLimitPerMinute: cfg.Scanner.RateLimitPerMinute,
-		MaxFindings:        cfg.Scanner.MaxFindings,
-		VerifyInstallation: s.github.ScannerVerifier(),
-		Registerer:         s.registry,
+		Policies:              s.app.policyDefaults(),
+		RateLimitPerMinute:    cfg.Scanner.RateLimitPerMinute,
+		MaxFindings:           cfg.Scanner.MaxFindings,
+		AuthFailuresPerMinute: cfg.Scanner.AuthFailuresPerMinute,
+		VerifyInstallation:    s.github.ScannerVerifier(),
+		Registerer:            s.registry,
 	})
 	routes := server.Routes{
 		Scanner:  api,
