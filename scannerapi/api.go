@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -37,6 +38,8 @@ type Options struct {
 	RateLimitPerMinute int
 	// MaxFindings caps the findings of one event.
 	MaxFindings int
+	// AuthFailuresPerMinute caps rejected credentials per client address.
+	AuthFailuresPerMinute int
 	// VerifyInstallation checks GitHub installation tokens; nil rejects
 	// them.
 	VerifyInstallation InstallationVerifier
@@ -53,6 +56,7 @@ type API struct {
 	opts               Options
 	verifyInstallation InstallationVerifier
 	metrics            *apiMetrics
+	authFailures       *httprate.RateLimiter
 }
 
 // New builds the API on db.
@@ -63,7 +67,14 @@ func New(db *pgxpool.Pool, opts Options) *API {
 	if opts.MaxFindings <= 0 {
 		opts.MaxFindings = 50000
 	}
-	return &API{db: db, opts: opts, verifyInstallation: opts.VerifyInstallation, metrics: newAPIMetrics(opts.Registerer)}
+	if opts.AuthFailuresPerMinute <= 0 {
+		opts.AuthFailuresPerMinute = 60
+	}
+	return &API{
+		db: db, opts: opts, verifyInstallation: opts.VerifyInstallation,
+		metrics:      newAPIMetrics(opts.Registerer),
+		authFailures: newAuthFailureLimiter(opts.AuthFailuresPerMinute),
+	}
 }
 
 // Mount adds the scanner routes to r. Every route authenticates first and
@@ -72,7 +83,7 @@ func (a *API) Mount(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(a.Authenticate, a.rateLimit())
 		r.Post("/scanner/runs", a.registerRun)
-		// r.Post("/scanner/events", a.postEvent) WIP
+		r.Post("/scanner/events", a.postEvent)
 	})
 }
 

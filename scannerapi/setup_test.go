@@ -35,25 +35,27 @@ type fixture struct {
 }
 
 type options struct {
-	maxBody   int64
-	rateLimit int
-	verify    scannerapi.InstallationVerifier
+	maxBody      int64
+	rateLimit    int
+	authFailures int
+	verify       scannerapi.InstallationVerifier
 }
 
 func setup(t *testing.T, opts ...func(*options)) *fixture {
 	t.Helper()
-	o := options{maxBody: 1 << 20, rateLimit: 10000}
+	o := options{maxBody: 1 << 20, rateLimit: 10000, authFailures: 10000}
 	for _, fn := range opts {
 		fn(&o)
 	}
 	pool := dbtest.Pool(t)
 	reg := prometheus.NewRegistry()
 	api := scannerapi.New(pool, scannerapi.Options{
-		Policies:           store.Policy{TelemetryEnabled: true, LearningEnabled: true, FailOn: "error"},
-		RateLimitPerMinute: o.rateLimit,
-		MaxFindings:        1000,
-		VerifyInstallation: o.verify,
-		Registerer:         reg,
+		Policies:              store.Policy{TelemetryEnabled: true, LearningEnabled: true, FailOn: "error"},
+		RateLimitPerMinute:    o.rateLimit,
+		MaxFindings:           1000,
+		AuthFailuresPerMinute: o.authFailures,
+		VerifyInstallation:    o.verify,
+		Registerer:            reg,
 	})
 	router := server.NewRouter(server.Routes{Scanner: api, Health: &server.Health{DB: pool}},
 		server.Options{Logger: zerolog.Nop(), MaxBodyBytes: o.maxBody, Registerer: reg})

@@ -25,7 +25,7 @@ const (
 func (c *Cache) Run(ctx context.Context) error {
 	log := zerolog.Ctx(ctx).With().Str(logkey.Component, "snapshot_cache").Logger()
 	ctx = log.WithContext(ctx)
-	log.Info().Dur(logkey.ReloadInterval, c.opts.ReloadInterval).Msg("snapshot cache started")
+	log.Info().Dur(logkey.Interval, c.opts.ReloadInterval).Msg("snapshot cache started")
 	defer log.Info().Msg("snapshot cache stopped")
 
 	delay := minReconnectDelay

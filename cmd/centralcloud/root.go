@@ -26,6 +26,9 @@ func newRootCommand(app *cliApp) *cobra.Command {
 		newRunCommand(app), newServeCommand(app), newWorkerCommand(app),
 		newMigrateCommand(app), newOrgsCommand(app), newTokensCommand(app),
 		newPoliciesCommand(app), newVersionCommand(app),
+		newHealthcheckCommand(app),
+		newAuditCommand(app),
+		newQueueCommand(app),
 		newPatternsCommand(app), newKeysCommand(app),
 	)
 	markUsageErrors(root)
