@@ -50,7 +50,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 		return http.StatusMethodNotAllowed
 	}
 
-	w.Header()["Vary"] = []string{vary}
+	w.Header().Add("Vary", vary)
 	snap := h.cache.Current()
 	cond, err := matchIfNoneMatch(r.Header.Values("If-None-Match"), snap.ETag)
 	if err != nil {
