@@ -26,9 +26,13 @@ type SnapshotSource interface {
 	ETag() string
 	// Inline returns the encrypted snapshot with its data key sealed to
 	// clientKey (the X-Client-Key header value), as a JSON-encodable value.
-	// A malformed key returns an error that says what is expected.
+	// A malformed key returns an error wrapping ErrInvalidClientKey that
+	// says what is expected.
 	Inline(clientKey string) (any, error)
 }
+
+// ErrInvalidClientKey marks a malformed X-Client-Key header.
+var ErrInvalidClientKey = errors.New("invalid X-Client-Key")
 
 // Options configures the API.
 type Options struct {
@@ -44,7 +48,7 @@ type Options struct {
 	// them.
 	VerifyInstallation InstallationVerifier
 	// Snapshots provides the pattern snapshot; nil answers with the empty
-	// snapshot's ETag and no inline body.
+	// snapshot's ETag and never sends a snapshot inline.
 	Snapshots SnapshotSource
 	// Registerer receives the API's metrics; nil registers nothing.
 	Registerer prometheus.Registerer

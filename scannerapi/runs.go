@@ -12,6 +12,7 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 	"github.com/centralcloud/centralcloud/internal/problem"
 	"github.com/centralcloud/centralcloud/queue"
+	"github.com/centralcloud/centralcloud/snapshots"
 	"github.com/centralcloud/centralcloud/store"
 )
 
@@ -230,22 +231,21 @@ func (a *API) runResponse(r *http.Request, p *Principal, runID uuid.UUID, client
 	clientKey := r.Header.Get("X-Client-Key")
 	if resp.PatternsChanged && clientKey != "" && a.opts.Snapshots != nil {
 		inline, err := a.opts.Snapshots.Inline(clientKey)
+		if errors.Is(err, ErrInvalidClientKey) {
+			return nil, problem.InvalidField("X-Client-Key", err.Error())
+		}
 		if err != nil {
-			d := problem.InvalidField("X-Client-Key", err.Error())
-			return nil, d
+			zerolog.Ctx(r.Context()).Error().Err(err).Msg("inline snapshot failed")
+			return nil, problem.Internal()
 		}
 		resp.Snapshot = inline
 	}
 	return resp, nil
 }
 
-// emptySnapshotETag is the ETag used when no snapshot source is wired: the
-// SHA-256 of an empty input.
-const emptySnapshotETag = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
 func (a *API) currentETag() string {
 	if a.opts.Snapshots == nil {
-		return emptySnapshotETag
+		return snapshots.EmptyETag()
 	}
 	return a.opts.Snapshots.ETag()
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/centralcloud/centralcloud/internal/logkey"
 	"github.com/centralcloud/centralcloud/snapshots"
 	"github.com/centralcloud/centralcloud/store"
 )
@@ -24,13 +27,48 @@ func snapshotKeyringOptions(app *cliApp) (snapshots.KeyringOptions, error) {
 	}, nil
 }
 
-// snapshotKeyring loads the configured keyring.
+// snapshotKeyring loads the configured keyring. On the embedded default
+// database with no keys configured, it first creates a development keyring
+// file in data_dir, so that a fresh checkout can publish patterns.
 func snapshotKeyring(app *cliApp) (*snapshots.Keyring, error) {
 	opts, err := snapshotKeyringOptions(app)
 	if err != nil {
 		return nil, err
 	}
+	if err := ensureDevelopmentKeyring(app, opts); err != nil {
+		return nil, err
+	}
 	return snapshots.LoadKeyring(opts)
+}
+
+// ensureDevelopmentKeyring creates a keyring file with one active key when
+// the database is the embedded one, no keys are configured and the file is
+// missing. With an external database the replicas must share one keyring,
+// so nothing is generated and the operator provisions it.
+func ensureDevelopmentKeyring(app *cliApp, opts snapshots.KeyringOptions) error {
+	if app.cfg.Database.URL != "" || len(opts.Keys) > 0 || opts.File == "" {
+		return nil
+	}
+	if _, err := os.Stat(opts.File); !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.File), 0o700); err != nil {
+		return fmt.Errorf("create keyring folder: %w", err)
+	}
+	id, entry, err := snapshots.GenerateKey(time.Now())
+	if err != nil {
+		return err
+	}
+	var file snapshots.KeyringFile
+	if _, err := file.AddKey(entry, time.Now(), true); err != nil {
+		return err
+	}
+	if err := snapshots.WriteKeyringFile(opts.File, file); err != nil {
+		return err
+	}
+	app.logger.Warn().Str(logkey.KeyID, id).Str(logkey.Path, opts.File).
+		Msg("created a development keyring for the embedded database; provision keys with centralcloud keys in production")
+	return nil
 }
 
 func newKeysCommand(app *cliApp) *cobra.Command {

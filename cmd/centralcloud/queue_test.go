@@ -17,6 +17,7 @@ import (
 
 	"github.com/centralcloud/centralcloud/config"
 	"github.com/centralcloud/centralcloud/database/dbtest"
+	"github.com/centralcloud/centralcloud/learning"
 	"github.com/centralcloud/centralcloud/queue"
 )
 
@@ -125,7 +126,7 @@ func TestQueueWorkersRunAndStop(t *testing.T) {
 	app := &cliApp{cfg: cfg, logger: zerolog.Nop()}
 	svc := &service{app: app, pool: dbtest.Pool(t), registry: prometheus.NewRegistry()}
 	var registered []string
-	require.NoError(t, svc.addQueueWorkers(func(r *queue.Runner) error {
+	require.NoError(t, svc.addQueueWorkers(func(r *queue.Runner, _ *learning.Handler) error {
 		registered = append(registered, queue.Checks)
 		return r.Handle(queue.Checks, func(context.Context, queue.Message) error { return nil },
 			queueHandlerOptions(cfg.Queue, cfg.Queue.ChecksConcurrency))

@@ -15,9 +15,11 @@ import (
 
 	"github.com/centralcloud/centralcloud/githubapp"
 	"github.com/centralcloud/centralcloud/internal/logkey"
+	"github.com/centralcloud/centralcloud/learning"
 	"github.com/centralcloud/centralcloud/queue"
 	"github.com/centralcloud/centralcloud/scannerapi"
 	"github.com/centralcloud/centralcloud/server"
+	"github.com/centralcloud/centralcloud/snapshots"
 )
 
 // roles says which parts of the service a process runs.
@@ -59,10 +61,11 @@ func newWorkerCommand(app *cliApp) *cobra.Command {
 
 // service is the assembled process: every part and what it depends on.
 type service struct {
-	app      *cliApp
-	pool     *pgxpool.Pool
-	registry *prometheus.Registry
-	github   *githubapp.App
+	app       *cliApp
+	pool      *pgxpool.Pool
+	registry  *prometheus.Registry
+	github    *githubapp.App
+	snapshots snapshotParts
 	// background runs until the context ends: workers, snapshot reloads,
 	// reconcilers.
 	background []func(context.Context) error
@@ -83,6 +86,9 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 		return err
 	}
 	if svc.github, err = newGitHubApp(app, pool, svc.registry); err != nil {
+		return err
+	}
+	if err := svc.addSnapshots(r); err != nil {
 		return err
 	}
 	if !svc.github.Enabled() {
@@ -129,7 +135,8 @@ func (s *service) httpServer() (*http.Server, error) {
 	})
 	routes := server.Routes{
 		Scanner:  api,
-		Health:   &server.Health{DB: s.pool},
+		Snapshot: snapshots.NewHandler(s.snapshots.cache),
+		Health:   &server.Health{DB: s.pool, SnapshotLoaded: s.snapshots.cache.Loaded},
 		Gatherer: s.registry,
 	}
 	if s.github.Enabled() {
@@ -181,10 +188,10 @@ func (s *service) serveHTTP(ctx context.Context, srv *http.Server) error {
 func (s *service) addWorkers() error {
 	cfg := s.app.cfg.Queue
 	s.background = append(s.background, githubBackground(s.github)...)
-	return s.addQueueWorkers(func(r *queue.Runner) error {
+	return s.addQueueWorkers(func(r *queue.Runner, _ *learning.Handler) error {
 		checks := s.github.Checks()
 		return r.Handle(queue.Checks, func(ctx context.Context, m queue.Message) error {
 			return checks.HandleMessage(ctx, m.Body)
 		}, queueHandlerOptions(cfg, cfg.ChecksConcurrency))
-	})
+	}, s.registerSnapshotWorkers)
 }
