@@ -24,6 +24,9 @@ import (
 type SnapshotSource interface {
 	// ETag returns the bare hex SHA-256 of the current snapshot.
 	ETag() string
+	// Matches reports whether a client's bare ETag names the current
+	// snapshot, and counts the check for the ETag hit ratio.
+	Matches(etag string) bool
 	// Inline returns the encrypted snapshot with its data key sealed to
 	// clientKey (the X-Client-Key header value), as a JSON-encodable value.
 	// A malformed key returns an error wrapping ErrInvalidClientKey that

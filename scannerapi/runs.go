@@ -227,7 +227,7 @@ func (a *API) runResponse(r *http.Request, p *Principal, runID uuid.UUID, client
 		},
 		Enterprise: enterprise{RetentionDays: policy.RetentionDays},
 	}
-	resp.PatternsChanged = clientETag != resp.PatternsETag
+	resp.PatternsChanged = !a.snapshotMatches(clientETag, resp.PatternsETag)
 	clientKey := r.Header.Get("X-Client-Key")
 	if resp.PatternsChanged && clientKey != "" && a.opts.Snapshots != nil {
 		inline, err := a.opts.Snapshots.Inline(clientKey)
@@ -241,6 +241,18 @@ func (a *API) runResponse(r *http.Request, p *Principal, runID uuid.UUID, client
 		resp.Snapshot = inline
 	}
 	return resp, nil
+}
+
+// snapshotMatches compares the client's ETag with the current one. A client
+// without an ETag is not counted in the ETag hit ratio.
+func (a *API) snapshotMatches(clientETag, current string) bool {
+	if clientETag == "" {
+		return false
+	}
+	if a.opts.Snapshots == nil {
+		return clientETag == current
+	}
+	return a.opts.Snapshots.Matches(clientETag)
 }
 
 func (a *API) currentETag() string {

@@ -22,6 +22,8 @@ type cacheSource struct{ cache *snapshots.Cache }
 
 func (s cacheSource) ETag() string { return s.cache.ETag() }
 
+func (s cacheSource) Matches(etag string) bool { return s.cache.Matches(etag) }
+
 func (s cacheSource) Inline(clientKey string) (any, error) {
 	inline, err := s.cache.Inline(clientKey)
 	if err != nil && snapshots.IsClientKeyError(err) {

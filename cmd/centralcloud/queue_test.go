@@ -124,7 +124,8 @@ func TestQueueUsageErrors(t *testing.T) {
 func TestQueueWorkersRunAndStop(t *testing.T) {
 	cfg := config.Default()
 	app := &cliApp{cfg: cfg, logger: zerolog.Nop()}
-	svc := &service{app: app, pool: dbtest.Pool(t), registry: prometheus.NewRegistry()}
+	reg := prometheus.NewRegistry()
+	svc := &service{app: app, pool: dbtest.Pool(t), registry: reg, gatherer: reg}
 	var registered []string
 	require.NoError(t, svc.addQueueWorkers(func(r *queue.Runner, _ *learning.Handler) error {
 		registered = append(registered, queue.Checks)
@@ -140,7 +141,7 @@ func TestQueueWorkersRunAndStop(t *testing.T) {
 	for _, run := range svc.background {
 		go func() { errs <- run(ctx) }()
 	}
-	families, err := svc.registry.Gather()
+	families, err := svc.gatherer.Gather()
 	require.NoError(t, err)
 	var names []string
 	for _, f := range families {

@@ -63,9 +63,12 @@ func newWorkerCommand(app *cliApp) *cobra.Command {
 type service struct {
 	app       *cliApp
 	pool      *pgxpool.Pool
-	registry  *prometheus.Registry
+	registry  prometheus.Registerer
+	gatherer  prometheus.Gatherer
 	github    *githubapp.App
 	snapshots snapshotParts
+	// http is set for processes that serve.
+	http *http.Server
 	// background runs until the context ends: workers, snapshot reloads,
 	// reconcilers.
 	background []func(context.Context) error
@@ -81,31 +84,17 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 	if err != nil {
 		return err
 	}
-	svc := &service{app: app, pool: pool, registry: newRegistry()}
-	if err := svc.registerQueueCollector(); err != nil {
-		return err
-	}
-	if svc.github, err = newGitHubApp(app, pool, svc.registry); err != nil {
-		return err
-	}
-	if err := svc.addSnapshots(r); err != nil {
+	reg := newRegistry()
+	svc, err := newService(app, pool, r, reg, reg)
+	if err != nil {
 		return err
 	}
 	if !svc.github.Enabled() {
 		logger.Warn().Msg("no GitHub App configured (github.app_id): webhooks and checks are off, the scanner API serves org tokens")
 	}
 	group, ctx := errgroup.WithContext(ctx)
-	if r.serve {
-		srv, err := svc.httpServer()
-		if err != nil {
-			return err
-		}
-		group.Go(func() error { return svc.serveHTTP(ctx, srv) })
-	}
-	if r.work {
-		if err := svc.addWorkers(); err != nil {
-			return err
-		}
+	if svc.http != nil {
+		group.Go(func() error { return svc.serveHTTP(ctx, svc.http) })
 	}
 	for _, run := range svc.background {
 		group.Go(func() error { return run(ctx) })
@@ -114,6 +103,33 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 	err = group.Wait()
 	logger.Info().Msg("centralcloud stopped")
 	return err
+}
+
+// newService builds every part that the roles need, registering their
+// metrics with reg, without starting anything.
+func newService(app *cliApp, pool *pgxpool.Pool, r roles, reg prometheus.Registerer, gatherer prometheus.Gatherer) (*service, error) {
+	svc := &service{app: app, pool: pool, registry: reg, gatherer: gatherer}
+	var err error
+	if err = svc.registerQueueCollector(); err != nil {
+		return nil, err
+	}
+	if svc.github, err = newGitHubApp(app, pool, reg); err != nil {
+		return nil, err
+	}
+	if err = svc.addSnapshots(r); err != nil {
+		return nil, err
+	}
+	if r.serve {
+		if svc.http, err = svc.httpServer(); err != nil {
+			return nil, err
+		}
+	}
+	if r.work {
+		if err = svc.addWorkers(); err != nil {
+			return nil, err
+		}
+	}
+	return svc, nil
 }
 
 func newRegistry() *prometheus.Registry {
@@ -137,7 +153,7 @@ func (s *service) httpServer() (*http.Server, error) {
 		Scanner:  api,
 		Snapshot: snapshots.NewHandler(s.snapshots.cache),
 		Health:   &server.Health{DB: s.pool, SnapshotLoaded: s.snapshots.cache.Loaded},
-		Gatherer: s.registry,
+		Gatherer: s.gatherer,
 	}
 	if s.github.Enabled() {
 		routes.Webhook = s.github.WebhookHandler()

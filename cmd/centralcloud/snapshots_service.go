@@ -64,6 +64,8 @@ type snapshotSource struct{ cache *snapshots.Cache }
 
 func (s snapshotSource) ETag() string { return s.cache.ETag() }
 
+func (s snapshotSource) Matches(etag string) bool { return s.cache.Matches(etag) }
+
 func (s snapshotSource) Inline(clientKey string) (any, error) {
 	inline, err := s.cache.Inline(clientKey)
 	if err != nil {
