@@ -30,10 +30,18 @@ func (r RepositoryRef) FullName() string {
 func upsertRepository(ctx context.Context, db database.DBTX, orgID, installationID uuid.UUID, repo RepositoryRef) (uuid.UUID, error) {
 	var id uuid.UUID
 	for range 3 {
+		// GitHub moves a repository id to another account on transfer. The
+		// row of the former org keeps that org's runs, so it is detached
+		// rather than handed over to the new org or its installation.
+		if _, err := db.Exec(ctx, `UPDATE repositories
+			SET github_repo_id = NULL, removed_at = coalesce(removed_at, now())
+			WHERE github_repo_id = $1 AND org_id <> $2`, repo.ID, orgID); err != nil {
+			return uuid.Nil, wrapRepoErr(repo, err)
+		}
 		err := db.QueryRow(ctx, `UPDATE repositories
 			SET owner = $2, name = $3, installation_id = $4, removed_at = NULL
-			WHERE github_repo_id = $1 RETURNING id`,
-			repo.ID, repo.Owner, repo.Name, installationID).Scan(&id)
+			WHERE github_repo_id = $1 AND org_id = $5 RETURNING id`,
+			repo.ID, repo.Owner, repo.Name, installationID, orgID).Scan(&id)
 		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
 			return id, wrapRepoErr(repo, err)
 		}
