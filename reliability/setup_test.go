@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -89,9 +90,16 @@ type env struct {
 
 func setup(t testing.TB) *env {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	return setupWithPool(t, dbtest.Pool(t))
+}
+
+// setupWithPool is setup on a pool of the caller's, for tests that break
+// the database under it.
+func setupWithPool(t testing.TB, pool *pgxpool.Pool) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
-	e := &env{t: t, ctx: ctx, pool: dbtest.Pool(t)}
+	e := &env{t: t, ctx: ctx, pool: pool}
 	e.a, e.b = newTenantIDs(t, "rel-a"), newTenantIDs(t, "rel-b")
 	var err error
 	e.github, err = fakegithub.Start(fakegithub.Options{
@@ -213,16 +221,37 @@ func (e *env) do(method, path, token string, body []byte) response {
 
 func send(t testing.TB, req *http.Request) response {
 	t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	r, err := sendWith(http.DefaultClient, req)
 	require.NoError(t, err)
+	return r
+}
+
+// sendWith sends req and reads the answer, decoding a JSON body.
+func sendWith(client *http.Client, req *http.Request) (response, error) {
+	res, err := client.Do(req)
+	if err != nil {
+		return response{}, err
+	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
+	if err != nil {
+		return response{}, err
+	}
 	r := response{status: res.StatusCode, header: res.Header, raw: raw}
 	if len(raw) > 0 && strings.Contains(res.Header.Get("Content-Type"), "json") {
-		require.NoError(t, json.Unmarshal(raw, &r.body), string(raw))
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			return r, fmt.Errorf("decode %s: %w", raw, err)
+		}
 	}
-	return r
+	return r, nil
+}
+
+func jsonReader(body any) io.Reader {
+	data, err := json.Marshal(body)
+	if err != nil {
+		panic(err)
+	}
+	return bytes.NewReader(data)
 }
 
 func (e *env) post(path, token string, body any) response {

@@ -99,11 +99,17 @@ func (a *API) internalError(w http.ResponseWriter, r *http.Request, err error) {
 		zerolog.Ctx(r.Context()).Info().Err(err).Msg("request canceled by client")
 		return
 	}
+	problem.Write(w, failureProblem(r, err))
+}
+
+// failureProblem logs err and returns 503 with Retry-After when the
+// database is unreachable, else 500.
+func failureProblem(r *http.Request, err error) *problem.Details {
 	d := problem.Internal()
 	if isUnavailable(err) {
 		d = problem.New(http.StatusServiceUnavailable, "unavailable", "the database is unreachable: retry later")
 		d.RetryAfter = 5 * time.Second
 	}
 	zerolog.Ctx(r.Context()).Error().Err(err).Str(logkey.Path, r.URL.Path).Msg("request failed")
-	problem.Write(w, d)
+	return d
 }

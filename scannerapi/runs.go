@@ -217,7 +217,7 @@ func (a *API) storeRun(r *http.Request, p *Principal, v *validRun, ghRepo *Repos
 func (a *API) runResponse(r *http.Request, p *Principal, runID uuid.UUID, clientETag string) (*runResponse, *problem.Details) {
 	policy, err := store.EffectivePolicy(r.Context(), a.db, p.Org.ID, a.opts.Policies)
 	if err != nil {
-		return nil, problem.Internal()
+		return nil, failureProblem(r, err)
 	}
 	resp := &runResponse{
 		ServerRunID:  runID,
