@@ -33,8 +33,10 @@ type loadResult struct {
 	status               int
 	retryAfter           string
 	serverRunID          string
-	latency              time.Duration
-	err                  error
+	// eventID is set for an event answered 2xx.
+	eventID string
+	latency time.Duration
+	err     error
 }
 
 // cluster is a throwaway PostgreSQL cluster of the test's own, reached
@@ -107,15 +109,20 @@ func (l *load) run(client *http.Client, c int) {
 			return
 		default:
 		}
-		l.record(l.registerOnce(client, fmt.Sprintf("load-%d-%d-%s", c, i, uuid.NewString()[:8])))
+		run := l.send(client, "/scanner/runs",
+			runBody(l.e.a.login, l.e.a.repo.Name, fmt.Sprintf("load-%d-%d-%s", c, i, uuid.NewString()[:8]), commitOne))
+		l.record(run)
+		if run.serverRunID != "" {
+			l.record(l.send(client, "/scanner/events", eventBody(run.serverRunID, "final", true)))
+		}
 	}
 }
 
-func (l *load) registerOnce(client *http.Client, localRunID string) loadResult {
+// send posts body to path with tenant A's org token.
+func (l *load) send(client *http.Client, path string, body any) loadResult {
 	e := l.e
-	body := runBody(e.a.login, e.a.repo.Name, localRunID, commitOne)
 	res := loadResult{startPhase: l.phase.Load()}
-	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, e.srv.URL+"/scanner/runs", jsonReader(body))
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, e.srv.URL+path, jsonReader(body))
 	if err != nil {
 		res.err = err
 		return res
@@ -127,8 +134,11 @@ func (l *load) registerOnce(client *http.Client, localRunID string) loadResult {
 	res.latency, res.endPhase, res.err = time.Since(start), l.phase.Load(), err
 	if err == nil {
 		res.status, res.retryAfter = r.status, r.header.Get("Retry-After")
-		if id, ok := r.body["server_run_id"].(string); ok {
+		if id, ok := r.body["server_run_id"].(string); ok && r.status/100 == 2 {
 			res.serverRunID = id
+		}
+		if id, ok := r.body["event_id"].(string); ok && r.status/100 == 2 {
+			res.eventID = id
 		}
 	}
 	return res
@@ -184,7 +194,7 @@ func TestPostgresRestartDuringLoad(t *testing.T) {
 	t.Cleanup(pool.Close)
 	e := setupWithPool(t, pool)
 	l := startLoad(e, 4)
-	ok := func(r loadResult) bool { return r.err == nil && r.status/100 == 2 }
+	ok := func(r loadResult) bool { return r.serverRunID != "" }
 
 	waitFor(t, "50 runs registered", 30*time.Second, func() bool { return l.count(ok) >= 50 })
 	require.NoError(t, c.server.Stop())
@@ -209,10 +219,11 @@ func TestPostgresRestartDuringLoad(t *testing.T) {
 	require.Equal(t, http.StatusOK, e.readiness().status)
 
 	summary := checkRestartResults(t, results)
-	requireRunsStored(t, e.ctx, pool, results)
-	t.Logf("restart: %d requests, %d answered 2xx, %d answered 503 (max %v while down), "+
+	runs, events := requireStored(t, e.ctx, pool, results)
+	require.Positive(t, events)
+	t.Logf("restart: %d requests, %d answered 2xx (%d runs, %d events stored), %d answered 503 (max %v while down), "+
 		"outage %v, first 2xx %v after the restart",
-		len(results), summary.ok, summary.unavailable, summary.maxDownLatency,
+		len(results), summary.ok, runs, events, summary.unavailable, summary.maxDownLatency,
 		restarted.Sub(stoppedAt).Round(time.Millisecond), recovery.Round(time.Millisecond))
 }
 
@@ -231,7 +242,7 @@ func checkRestartResults(t *testing.T, results []loadResult) restartSummary {
 		require.NoError(t, r.err)
 		switch {
 		case r.status/100 == 2:
-			require.NotEmpty(t, r.serverRunID)
+			require.True(t, r.serverRunID != "" || r.eventID != "", "2xx without an id")
 			require.False(t, r.startPhase == phaseDown && r.endPhase == phaseDown,
 				"a run registered while the database was stopped")
 			s.ok++
@@ -251,16 +262,22 @@ func checkRestartResults(t *testing.T, results []loadResult) restartSummary {
 	return s
 }
 
-// requireRunsStored checks that every run answered 2xx is in the database.
-func requireRunsStored(t *testing.T, ctx context.Context, pool *pgxpool.Pool, results []loadResult) {
+// requireStored checks that every run and event answered 2xx is in the
+// database, and returns their numbers.
+func requireStored(t *testing.T, ctx context.Context, pool *pgxpool.Pool, results []loadResult) (runs, events int) {
 	t.Helper()
-	var ids []uuid.UUID
+	var runIDs, eventIDs []uuid.UUID
 	for _, r := range results {
 		if r.serverRunID != "" {
-			ids = append(ids, uuid.MustParse(r.serverRunID))
+			runIDs = append(runIDs, uuid.MustParse(r.serverRunID))
+		}
+		if r.eventID != "" {
+			eventIDs = append(eventIDs, uuid.MustParse(r.eventID))
 		}
 	}
-	var stored int
-	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM scanner_runs WHERE id = ANY($1)`, ids).Scan(&stored))
-	require.Equal(t, len(ids), stored, "runs answered 2xx but missing after the restart")
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM scanner_runs WHERE id = ANY($1)`, runIDs).Scan(&runs))
+	require.Equal(t, len(runIDs), runs, "runs answered 2xx but missing after the restart")
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM scanner_events WHERE id = ANY($1)`, eventIDs).Scan(&events))
+	require.Equal(t, len(eventIDs), events, "events answered 2xx but missing after the restart")
+	return runs, events
 }
