@@ -107,5 +107,23 @@ func (m *Metrics) collectors() []prometheus.Collector {
 }
 
 func (m *Metrics) countDelivery(event, action, result string) {
-	m.webhookDeliveries.WithLabelValues(event, action, result).Inc()
+	m.webhookDeliveries.WithLabelValues(deliveryLabel(event), deliveryLabel(action), result).Inc()
+}
+
+// deliveryLabel returns an event or action name as a label value, or
+// "invalid" for a value that no GitHub event or action has. The values
+// come from request headers, so they may be any bytes, and Prometheus
+// panics on a label value that is not UTF-8.
+// NOTE: deliveries with a bad signature are counted too, so a sender can
+// still add label values made of lower-case letters and underscores.
+func deliveryLabel(name string) string {
+	if len(name) > 64 {
+		return "invalid"
+	}
+	for _, c := range name {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return "invalid"
+		}
+	}
+	return name
 }

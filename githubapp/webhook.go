@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/centralcloud/centralcloud/internal/logkey"
+	"github.com/centralcloud/centralcloud/internal/problem"
 )
 
 // maxWebhookBody is GitHub's documented cap on a webhook payload (25 MB).
@@ -67,7 +68,8 @@ func (d *webhookDeps) onError(w http.ResponseWriter, r *http.Request, err error)
 			Str(logkey.EventType, event).
 			Str(logkey.DeliveryID, r.Header.Get("X-GitHub-Delivery")).
 			Msg("webhook delivery rejected")
-		http.Error(w, "invalid webhook delivery: "+invalid.Cause.Error(), http.StatusBadRequest)
+		problem.Write(w, problem.New(http.StatusBadRequest, "invalid-webhook-delivery",
+			"invalid webhook delivery: "+invalid.Cause.Error()))
 		return
 	}
 	d.metrics.countDelivery(event, "", webhookResultFailed)
@@ -75,7 +77,8 @@ func (d *webhookDeps) onError(w http.ResponseWriter, r *http.Request, err error)
 		Str(logkey.EventType, event).
 		Str(logkey.DeliveryID, r.Header.Get("X-GitHub-Delivery")).
 		Msg("webhook delivery failed")
-	http.Error(w, "webhook delivery failed; GitHub may redeliver it", http.StatusInternalServerError)
+	problem.Write(w, problem.New(http.StatusInternalServerError, "webhook-delivery-failed",
+		"webhook delivery failed; GitHub may redeliver it"))
 }
 
 // onResponse responds to a delivery that was handled (200) or whose event

@@ -191,9 +191,12 @@ func newSnapshotCache(t testing.TB, ctx context.Context, pool *pgxpool.Pool) *sn
 	return cache
 }
 
-func testLogger(t testing.TB) zerolog.Logger {
-	if testing.Verbose() && os.Getenv("RELIABILITY_LOG") != "" {
-		return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.DebugLevel)
+// testLogger writes the service's logs to standard error when
+// RELIABILITY_LOG is set, else drops them. It does not write through t,
+// because fuzz targets may not log through the *testing.F.
+func testLogger(testing.TB) zerolog.Logger {
+	if os.Getenv("RELIABILITY_LOG") != "" {
+		return zerolog.New(os.Stderr).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	}
 	return zerolog.Nop()
 }
