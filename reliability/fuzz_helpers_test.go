@@ -32,8 +32,8 @@ func (e *env) fuzzRequest(t *testing.T, method, path string, body []byte, header
 	return response{status: res.StatusCode, header: res.Header, raw: raw.Bytes()}
 }
 
-// requireNoServerError checks that an answer is not 5xx and that every
-// rejection is a problem+json body with the answer's status.
+// requireNoServerError checks that a response is not 5xx and that every
+// rejection is a problem+json body with the response's status.
 func requireNoServerError(t *testing.T, r response) {
 	t.Helper()
 	require.Less(t, r.status, 500, "server error: %s", r.raw)

@@ -78,7 +78,7 @@ func FuzzSnapshotHeaders(f *testing.F) {
 			h["X-Client-Key"] = []string{clientKey}
 			r := e.fuzzRequest(t, method, "/patterns/snapshot", nil, h)
 			if method == http.MethodHead && r.status >= 400 {
-				// A HEAD answer has no body to check.
+				// A HEAD response has no body to check.
 				require.Less(t, r.status, 500)
 				continue
 			}

@@ -40,15 +40,15 @@ func (e *env) seedVictim() victim {
 
 // probe is one request of tenant A aimed at an object of tenant B, and
 // the request for an object that does not exist which must get the same
-// answer.
+// response.
 type probe struct {
 	name   string
 	status int
 	// send sends the probe with token; absent selects the request for the
 	// object that does not exist.
 	send func(e *env, token string, absent bool) response
-	// id is the object's identifier in the answer's detail, replaced
-	// before the two answers are compared.
+	// id is the object's identifier in the response's detail, replaced
+	// before the two responses are compared.
 	id func(absent bool) string
 }
 
@@ -124,7 +124,8 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 // withoutID is the problem body with the probed object's id replaced, so
-// that the answers for two objects compare equal when they say the same.
+// that the responses for two objects compare equal when their content
+// is the same.
 func withoutID(r response, id string) map[string]any {
 	out := map[string]any{}
 	for k, v := range r.body {
@@ -138,7 +139,7 @@ func withoutID(r response, id string) map[string]any {
 }
 
 // TestEventIDScopedToRun checks that an event_id that tenant B used does
-// not make tenant A's event a duplicate, which would return B's answer.
+// not make tenant A's event a duplicate, which would return B's response.
 func TestEventIDScopedToRun(t *testing.T) {
 	t.Parallel()
 	e := setup(t)

@@ -27,13 +27,13 @@ const (
 	phaseRestarted
 )
 
-// loadResult is one answered request of the load.
+// loadResult is one completed request of the load.
 type loadResult struct {
 	startPhase, endPhase int32
 	status               int
 	retryAfter           string
 	serverRunID          string
-	// eventID is set for an event answered 2xx.
+	// eventID is set for an event with a 2xx response.
 	eventID string
 	latency time.Duration
 	err     error
@@ -102,7 +102,7 @@ func startLoad(e *env, clients int) *load {
 
 func (l *load) run(client *http.Client, c int) {
 	defer l.wg.Done()
-	// NOTE: bounded by the test's context as well as by stop.
+	// The loop ends with the test context as well as when stop closes.
 	for i := 0; l.e.ctx.Err() == nil; i++ {
 		select {
 		case <-l.stop:
@@ -232,7 +232,7 @@ type restartSummary struct {
 	maxDownLatency  time.Duration
 }
 
-// checkRestartResults requires every answer to be 2xx or a fast 503 with
+// checkRestartResults requires every response to be 2xx or a fast 503 with
 // Retry-After, and every request that began and ended while the database
 // was down to be such a 503.
 func checkRestartResults(t *testing.T, results []loadResult) restartSummary {
@@ -262,7 +262,7 @@ func checkRestartResults(t *testing.T, results []loadResult) restartSummary {
 	return s
 }
 
-// requireStored checks that every run and event answered 2xx is in the
+// requireStored checks that every run and event with a 2xx response is in the
 // database, and returns their numbers.
 func requireStored(t *testing.T, ctx context.Context, pool *pgxpool.Pool, results []loadResult) (runs, events int) {
 	t.Helper()

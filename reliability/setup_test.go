@@ -1,4 +1,4 @@
-// Package reliability holds tests of CentralCloud under faults and hostile
+// Package reliability contains tests of CentralCloud under faults and hostile
 // input: tenant isolation, webhook forgery, database restarts, GitHub
 // outages and fuzzed request bodies. Every test runs the real router, the
 // real GitHub App code and real PostgreSQL; only GitHub is faked.
@@ -201,7 +201,7 @@ func testLogger(testing.TB) zerolog.Logger {
 	return zerolog.Nop()
 }
 
-// response is one HTTP answer with its body read.
+// response is one HTTP response with its body read.
 type response struct {
 	status int
 	header http.Header
@@ -229,7 +229,7 @@ func send(t testing.TB, req *http.Request) response {
 	return r
 }
 
-// sendWith sends req and reads the answer, decoding a JSON body.
+// sendWith sends req and reads the response, decoding a JSON body.
 func sendWith(client *http.Client, req *http.Request) (response, error) {
 	res, err := client.Do(req)
 	if err != nil {
@@ -293,7 +293,7 @@ func (e *env) registerRun(ten tenant, token, localRunID string) string {
 	return r.body["server_run_id"].(string)
 }
 
-// requireProblem checks an application/problem+json answer.
+// requireProblem checks an application/problem+json response.
 func requireProblem(t testing.TB, r response, status int) {
 	t.Helper()
 	require.Equal(t, status, r.status, string(r.raw))
