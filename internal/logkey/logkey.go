@@ -32,3 +32,10 @@ const (
 	ETag           = "etag"
 	KeyID          = "key_id"
 )
+
+// Field keys for pattern snapshots.
+const (
+	PatternSetVersion = "pattern_set_version"
+	Reason            = "reason"
+	Trigger           = "trigger"
+)

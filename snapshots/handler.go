@@ -1,0 +1,146 @@
+package snapshots
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/rs/zerolog"
+
+	"github.com/centralcloud/centralcloud/snapshots/wire"
+)
+
+// Response header values of the snapshot endpoint.
+const (
+	// cacheControl lets a client cache the snapshot but makes it revalidate
+	// every time, and keeps shared caches out because the sealed key is
+	// per client.
+	cacheControl = "private, no-cache"
+	// vary names the request headers that select the response.
+	vary = "Authorization, " + wire.HeaderClientKey
+)
+
+// Handler serves GET and HEAD /patterns/snapshot from a Cache. It does not
+// authenticate: mount it behind the scanner API's authentication.
+type Handler struct {
+	cache *Cache
+}
+
+// NewHandler returns the snapshot endpoint for cache.
+func NewHandler(cache *Cache) *Handler {
+	return &Handler{cache: cache}
+}
+
+// ServeHTTP evaluates If-None-Match first (304), then the client key (400
+// when a body would be sent without a valid key), then sends the encrypted
+// snapshot with its data key sealed to the client key. HEAD needs no client
+// key; it answers like GET without a body and, with no key, without the
+// sealed key.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	status := h.serve(w, r)
+	h.cache.opts.Metrics.observeRequest(r.Method, status)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		return problem(w, r, http.StatusMethodNotAllowed, Problem{Type: ProblemMethodNotAllowed,
+			Title: "Method not allowed", Detail: "use GET or HEAD for the pattern snapshot"})
+	}
+	w.Header()["Vary"] = []string{vary}
+	snap := h.cache.Current()
+	cond, err := matchIfNoneMatch(r.Header.Values("If-None-Match"), snap.ETag)
+	if err != nil {
+		return problem(w, r, http.StatusBadRequest, Problem{Type: ProblemInvalidIfNoneMatch,
+			Title: "Invalid If-None-Match header", Detail: err.Error(), Field: "If-None-Match"})
+	}
+	if cond.elements > 0 {
+		h.cache.opts.Metrics.observeETagCheck("http", cond.match)
+	}
+	if cond.match {
+		setValidators(w.Header(), snap)
+		w.WriteHeader(http.StatusNotModified)
+		return http.StatusNotModified
+	}
+	sealed, status := h.sealForRequest(w, r, snap)
+	if status != 0 {
+		return status
+	}
+	hdr := w.Header()
+	setValidators(hdr, snap)
+	hdr["Content-Type"] = []string{wire.ContentType}
+	hdr["Content-Length"] = []string{strconv.Itoa(len(snap.Ciphertext))}
+	hdr["X-Content-Type-Options"] = []string{"nosniff"}
+	if sealed != "" {
+		hdr[wire.HeaderSnapshotKey] = []string{sealed}
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(snap.Ciphertext)
+	}
+	return http.StatusOK
+}
+
+// sealForRequest seals the data key to the request's client key and
+// returns the X-Snapshot-Key value, or writes a 400 and returns its status.
+// A HEAD request without a client key gets an empty value.
+func (h *Handler) sealForRequest(w http.ResponseWriter, r *http.Request, snap *Snapshot) (string, int) {
+	values := r.Header.Values(wire.HeaderClientKey)
+	if r.Method == http.MethodHead && len(values) == 0 {
+		return "", 0
+	}
+	if len(values) > 1 {
+		return "", clientKeyProblem(w, r, "send "+wire.HeaderClientKey+" once; the request has "+
+			strconv.Itoa(len(values))+" of them")
+	}
+	value := ""
+	if len(values) == 1 {
+		value = values[0]
+	}
+	key, err := wire.ParseClientKey(value)
+	if err != nil {
+		return "", clientKeyProblem(w, r, err.Error())
+	}
+	sealed, err := snap.Seal(key)
+	if err != nil {
+		zerolog.Ctx(r.Context()).Info().Err(err).Msg("client key rejected by HPKE")
+		return "", clientKeyProblem(w, r, "the "+string(key.Suite)+" public key cannot be used: "+err.Error())
+	}
+	return sealed.String(), 0
+}
+
+func clientKeyProblem(w http.ResponseWriter, r *http.Request, detail string) int {
+	return problem(w, r, http.StatusBadRequest, Problem{Type: ProblemInvalidClientKey,
+		Title: "Missing or invalid client key", Detail: detail, Field: wire.HeaderClientKey,
+		Suites: suiteNames()})
+}
+
+func problem(w http.ResponseWriter, r *http.Request, status int, p Problem) int {
+	p.Status = status
+	writeProblem(w, r, p)
+	return status
+}
+
+// setValidators sets the headers that a 200 and a 304 share.
+func setValidators(h http.Header, snap *Snapshot) {
+	h["Etag"] = []string{snap.quotedETag}
+	h["Cache-Control"] = []string{cacheControl}
+}
+
+func suiteNames() []string {
+	var names []string
+	for _, s := range wire.Suites() {
+		names = append(names, string(s))
+	}
+	return names
+}
+
+// ErrInvalidClientKey reports a missing or malformed client key; Inline
+// returns errors that wrap it.
+var ErrInvalidClientKey = wire.ErrInvalidClientKey
+
+// IsClientKeyError reports whether err is a client key problem, which the
+// caller should answer with 400 naming the X-Client-Key header.
+func IsClientKeyError(err error) bool {
+	return errors.Is(err, wire.ErrInvalidClientKey)
+}
