@@ -39,3 +39,11 @@ const (
 	Reason            = "reason"
 	Trigger           = "trigger"
 )
+
+// Field keys for the scanner client and the scan command.
+const (
+	Operation = "operation"
+	Attempt   = "attempt"
+	Delay     = "delay"
+	EventID   = "event_id"
+)
