@@ -72,6 +72,13 @@ func (c *Client) Upload(ctx context.Context, serverRunID string, results Results
 	return summary, nil
 }
 
+// Check splits results as Upload would, without sending anything, so a
+// scanner can reject unreadable input before it registers a run.
+func (c *Client) Check(results Results) error {
+	_, err := c.batches(results)
+	return err
+}
+
 // EventID returns the event id of batch number (counted from 1) of count
 // in a run. It depends on nothing else, so a retried upload of the same
 // results in the same batches repeats it and the server dedupes.
