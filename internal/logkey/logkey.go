@@ -31,6 +31,8 @@ const (
 	Version        = "version"
 	ETag           = "etag"
 	KeyID          = "key_id"
+	APIURL         = "api_url"
+	AdminURL       = "admin_url"
 )
 
 // Field keys for pattern snapshots.
