@@ -26,6 +26,7 @@ type scanOptions struct {
 	pullRequest int
 	sarif       []string
 	findings    string
+	metrics     string
 	stateDir    string
 	batchSize   int
 }
@@ -62,6 +63,9 @@ func newScanCommand(app *cliApp) *cobra.Command {
 	flags.IntVar(&opts.pullRequest, "pull-request", 0, "number of the pull request that was scanned; 0 for none")
 	flags.StringArrayVar(&opts.sarif, "sarif", nil, "SARIF 2.1.0 log to post; repeat the flag for several logs")
 	flags.StringVar(&opts.findings, "findings", "", `JSON file of native results: {"findings": [...], "summary": "..."}`)
+	flags.StringVar(&opts.metrics, "metrics", "",
+		"JSON file with an object of scanner metrics for the final event, stored when the org's telemetry_enabled is true; "+
+			"default the number of results files and the client version")
 	flags.StringVar(&opts.stateDir, "state-dir", "",
 		"directory that keeps the client key and the last pattern snapshot with its ETag between runs; empty keeps nothing")
 	flags.IntVar(&opts.batchSize, "batch-size", 1000,

@@ -40,7 +40,29 @@ func readScanInput(opts scanOptions) (*scanInput, error) {
 		input.results.Native = native
 		input.files = append(input.files, data)
 	}
+	metrics, err := readScanMetrics(opts.metrics, len(input.files))
+	if err != nil {
+		return nil, err
+	}
+	input.results.Metrics = metrics
 	return input, nil
+}
+
+// readScanMetrics reads the --metrics file, which must hold a JSON object,
+// or describes the command's own work when there is none.
+func readScanMetrics(path string, files int) (json.RawMessage, error) {
+	if path == "" {
+		return json.Marshal(map[string]any{"results_files": files, "client": "centralcloud-scan/" + version})
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(data, &object); err != nil || object == nil {
+		return nil, fmt.Errorf("read metrics %s: expected a JSON object such as {\"duration_ms\": 5321}", path)
+	}
+	return data, nil
 }
 
 // parseNativeResults decodes a native results object strictly, so a typo

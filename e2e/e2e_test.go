@@ -1,0 +1,385 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/centralcloud/centralcloud/githubapp/fakegithub"
+	"github.com/centralcloud/centralcloud/internal/testfixtures"
+)
+
+// serviceTuning shortens the service's timers so that a crashed worker's
+// messages come back within seconds, not the production defaults.
+var serviceTuning = []string{}
+
+// Commits of the scenario. The pull request's head and base come from the
+// recorded pull_request.opened payload; the base commit stands for a push
+// build on the default branch, which no webhook announces.
+const (
+	prHeadCommit = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+	pushCommit   = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
+	prNumber     = 2
+	repoName     = "Hello-World"
+)
+
+// scenario is the state that the steps pass on to each other.
+type scenario struct {
+	c                 *cluster
+	ctx               context.Context
+	stateDir          string
+	installationToken string
+	orgToken          string
+	prRun             scanResult
+	pushRun           scanResult
+	patternsETag      string
+}
+
+// TestEndToEnd installs the App, opens a pull request, runs scanners in
+// CI against two replicas and checks what GitHub shows, through the real
+// binaries. Each step needs the ones before it.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the end-to-end test builds and starts the service; it is skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s := &scenario{c: startCluster(t), ctx: ctx, stateDir: filepath.Join(t.TempDir(), "scanner-state")}
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"1_install_and_open_pull_request", s.installAndOpenPullRequest},
+		{"2_queued_check_run", s.queuedCheckRun},
+		{"3_scan_with_both_tokens", s.scanWithBothTokens},
+		{"4_check_runs_completed", s.checkRunsCompleted},
+		{"5_patterns_published", s.patternsPublished},
+		{"6_policies_off", s.policiesOff},
+		{"7_worker_killed", s.workerKilled},
+	}
+	for _, step := range steps {
+		if !t.Run(step.name, step.run) {
+			t.Fatalf("step %s failed; the later steps depend on it", step.name)
+		}
+	}
+}
+
+// installAndOpenPullRequest delivers the recorded installation and pull
+// request payloads to alternating replicas.
+func (s *scenario) installAndOpenPullRequest(t *testing.T) {
+	c := s.c
+	deliveries := []struct{ event, file string }{
+		{"installation", "github/webhooks/installation/created.json"},
+		{"installation_repositories", "github/webhooks/installation_repositories/added.json"},
+		{"pull_request", "github/webhooks/pull_request/opened.json"},
+	}
+	for i, d := range deliveries {
+		payload := testfixtures.Read(t, d.file)
+		if d.event == "pull_request" {
+			payload = withInstallation(t, payload, installationID)
+		}
+		require.Equal(t, http.StatusOK, c.deliver(c.servers[i%len(c.servers)], d.event, payload), d.file)
+	}
+
+	var login string
+	var repos int
+	err := c.pool.QueryRow(s.ctx, `
+		SELECT o.login, (SELECT count(*) FROM repositories r WHERE r.org_id = o.id AND r.removed_at IS NULL)
+		FROM installations i JOIN orgs o ON o.id = i.org_id
+		WHERE i.github_installation_id = $1 AND i.status = 'active'`, installationID).Scan(&login, &repos)
+	require.NoError(t, err, "the installation.created delivery creates the tenant")
+	require.Equal(t, accountLogin, login)
+	require.Equal(t, 2, repos, "Hello-World from installation.created and Space from installation_repositories.added")
+}
+
+// queuedCheckRun waits for the pull request's Check Run, created by the
+// checks worker from the pull_request delivery.
+func (s *scenario) queuedCheckRun(t *testing.T) {
+	var runs []fakegithub.CheckRun
+	eventually(t, 20*time.Second, "a check run on the pull request's head commit", func() (bool, string) {
+		runs = s.c.fake.checkRuns(repoName, prHeadCommit)
+		return len(runs) > 0, fmt.Sprintf("%d check runs", len(runs))
+	})
+	require.Len(t, runs, 1)
+	require.Equal(t, "CentralCloud", runs[0].Name)
+	require.Equal(t, "queued", runs[0].Status)
+	require.Equal(t, int64(installationID), runs[0].InstallationID)
+}
+
+// scanWithBothTokens runs the scanner on the pull request with an
+// installation token, and on a push build with an org token.
+func (s *scenario) scanWithBothTokens(t *testing.T) {
+	c := s.c
+	s.installationToken = c.fake.issueToken(installationID)
+	require.True(t, strings.HasPrefix(s.installationToken, "ghs_"))
+	s.prRun = c.scan(c.servers[0], s.installationToken, repoName, prHeadCommit,
+		"--pull-request", strconv.Itoa(prNumber), "--ref", "refs/pull/2/head", "--state-dir", s.stateDir,
+		"--sarif", testfixtures.Path(t, "sarif/checkov-terraform-127-results.sarif.json"),
+		"--sarif", testfixtures.Path(t, "sarif/plugin-verifier-empty-locations.sarif.json"))
+	requireScan(t, s.prRun, 1)
+	require.Equal(t, "created", s.prRun.out["run"])
+	require.Equal(t, "failure", s.prRun.out["conclusion"])
+	require.Equal(t, "163", s.prRun.out["blocking_count"], "127 checkov errors and 36 plugin-verifier results")
+	require.Equal(t, "163 sent, 163 stored", s.prRun.out["findings"])
+	require.Equal(t, "true", s.prRun.out["patterns_changed"])
+	s.patternsETag = s.prRun.out["patterns_etag"]
+	require.Len(t, s.patternsETag, 64)
+
+	s.orgToken = strings.TrimSpace(c.mustCLI("tokens", "create", "--org", accountLogin, "--name", "e2e-ci"))
+	require.True(t, strings.HasPrefix(s.orgToken, "cct_"))
+	s.pushRun = c.scan(c.servers[1], s.orgToken, repoName, pushCommit, "--ref", "refs/heads/master",
+		"--sarif", testfixtures.Path(t, "sarif/cppcheck-188-results-no-level.sarif.json"))
+	requireScan(t, s.pushRun, 0)
+	require.Equal(t, "success", s.pushRun.out["conclusion"], "results without a level are warnings")
+	require.Equal(t, "0", s.pushRun.out["blocking_count"])
+	require.NotEqual(t, s.prRun.out["server_run_id"], s.pushRun.out["server_run_id"])
+}
+
+// checkRunsCompleted checks what the pull request and the push build show
+// on GitHub.
+func (s *scenario) checkRunsCompleted(t *testing.T) {
+	c := s.c
+	pr := c.waitCompleted(t, repoName, prHeadCommit)
+	require.Equal(t, "failure", pr.Conclusion)
+	require.Equal(t, s.prRun.out["server_run_id"], pr.ExternalID)
+	require.Len(t, pr.Annotations, 127, "every checkov result has a location; no plugin-verifier result has one")
+	for _, a := range pr.Annotations {
+		require.NotEmpty(t, a.Path)
+		require.Positive(t, a.StartLine)
+		require.Equal(t, "failure", a.Level, "error findings annotate at failure level")
+	}
+	require.Contains(t, pr.Output.Summary, "163", "the summary counts every finding")
+	require.Contains(t, pr.Output.Summary, "36", "the summary counts the findings without a location")
+	require.Equal(t, []int{50, 50, 27}, c.annotationBatches(t, pr), "annotations go in batches of at most 50")
+
+	push := c.waitCompleted(t, repoName, pushCommit)
+	require.Equal(t, "success", push.Conclusion)
+	require.Equal(t, s.pushRun.out["server_run_id"], push.ExternalID)
+	require.Len(t, push.Annotations, 188)
+	for _, a := range push.Annotations {
+		require.Equal(t, "warning", a.Level)
+	}
+	require.Equal(t, []int{50, 50, 50, 38}, c.annotationBatches(t, push))
+}
+
+// waitCompleted waits until the commit's check run is completed, and
+// checks that it is the commit's only check run.
+func (c *cluster) waitCompleted(t *testing.T, repo, sha string) fakegithub.CheckRun {
+	t.Helper()
+	var runs []fakegithub.CheckRun
+	eventually(t, 30*time.Second, "a completed check run on "+sha, func() (bool, string) {
+		runs = c.fake.checkRuns(repo, sha)
+		if len(runs) == 0 {
+			return false, "no check run"
+		}
+		last := runs[len(runs)-1]
+		return last.Status == "completed", fmt.Sprintf("%d check runs, the last %s", len(runs), last.Status)
+	})
+	require.Len(t, runs, 1, "exactly one check run per commit")
+	require.Equal(t, "CentralCloud", runs[0].Name)
+	return runs[0]
+}
+
+// annotationBatches returns the number of annotations in each accepted
+// request that created or updated the check run, leaving out requests
+// without annotations.
+func (c *cluster) annotationBatches(t *testing.T, run fakegithub.CheckRun) []int {
+	t.Helper()
+	prefix := fmt.Sprintf("/repos/%s/%s/check-runs", run.Owner, run.Repo)
+	var batches []int
+	for _, call := range c.fake.calls() {
+		if call.Status >= 300 || !strings.HasPrefix(call.Path, prefix) {
+			continue
+		}
+		var body struct {
+			HeadSHA string `json:"head_sha"`
+			Output  struct {
+				Annotations []json.RawMessage `json:"annotations"`
+			} `json:"output"`
+		}
+		if json.Unmarshal(call.RequestBody, &body) != nil {
+			continue
+		}
+		created := call.Method == http.MethodPost && call.Path == prefix && body.HeadSHA == run.HeadSHA
+		updated := call.Method == http.MethodPatch && call.Path == fmt.Sprintf("%s/%d", prefix, run.ID)
+		if (created || updated) && len(body.Output.Annotations) > 0 {
+			batches = append(batches, len(body.Output.Annotations))
+		}
+	}
+	return batches
+}
+
+// patternsPublished publishes a pattern set and checks that both replicas
+// serve the new snapshot, that the scanner sees it, and that the earlier
+// runs reached the learning aggregates.
+func (s *scenario) patternsPublished(t *testing.T) {
+	c := s.c
+	learned := 0
+	eventually(t, 30*time.Second, "the first runs folded into the learning aggregates", func() (bool, string) {
+		learned = c.learnedFindings(t)
+		return learned > 0, fmt.Sprintf("%d findings learned", learned)
+	})
+
+	c.mustCLI("patterns", "publish", testdataPath(t, "patterns.yaml"))
+	for _, srv := range c.servers {
+		eventually(t, 30*time.Second, srv.proc.name+" serving the new snapshot", func() (bool, string) {
+			etag := c.snapshotETag(t, srv, s.orgToken)
+			return etag != "" && etag != `"`+s.patternsETag+`"`, "ETag " + etag
+		})
+	}
+
+	commit := randomHex(t, 20)
+	findings := testdataPath(t, "findings.json")
+	changed := c.scan(c.servers[1], s.orgToken, repoName, commit, "--state-dir", s.stateDir, "--findings", findings)
+	requireScan(t, changed, 1)
+	require.Equal(t, "true", changed.out["patterns_changed"])
+	require.NotEqual(t, s.patternsETag, changed.out["patterns_etag"])
+	require.Equal(t, "3", changed.out["patterns"], "the snapshot holds the published patterns")
+	require.Equal(t, "1", changed.out["blocking_count"])
+	s.patternsETag = changed.out["patterns_etag"]
+
+	again := c.scan(c.servers[0], s.orgToken, repoName, randomHex(t, 20), "--state-dir", s.stateDir, "--findings", findings)
+	requireScan(t, again, 1)
+	require.Equal(t, "false", again.out["patterns_changed"], "the ETag kept in --state-dir is current")
+	require.Equal(t, s.patternsETag, again.out["patterns_etag"])
+
+	eventually(t, 30*time.Second, "the new runs folded into the learning aggregates", func() (bool, string) {
+		now := c.learnedFindings(t)
+		return now >= learned+10, fmt.Sprintf("%d findings learned, %d before", now, learned)
+	})
+}
+
+// learnedFindings sums the findings folded into the learning aggregates.
+func (c *cluster) learnedFindings(t *testing.T) int {
+	t.Helper()
+	var n int
+	err := c.pool.QueryRow(context.Background(),
+		`SELECT coalesce(sum(finding_count), 0) FROM learning_pattern_aggregates`).Scan(&n)
+	require.NoError(t, err)
+	return n
+}
+
+// snapshotETag asks a replica for the current snapshot's ETag with HEAD,
+// which needs no client key.
+func (c *cluster) snapshotETag(t *testing.T, srv *server, token string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodHead, srv.url+"/patterns/snapshot", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return resp.Header.Get("ETag")
+}
+
+// policiesOff turns telemetry and learning off for the org and checks that
+// the next run's metrics and learning are dropped, with an audit event for
+// each decision.
+func (s *scenario) policiesOff(t *testing.T) {
+	c := s.c
+	c.mustCLI("policies", "set", "--org", accountLogin, "telemetry_enabled=false", "learning_enabled=false")
+
+	commit := randomHex(t, 20)
+	r := c.scan(c.servers[0], s.orgToken, repoName, commit, "--findings", testdataPath(t, "findings.json"))
+	requireScan(t, r, 1)
+	require.Equal(t, "telemetry_enabled=false learning_enabled=false fail_on=error", r.out["policies"])
+	require.Equal(t, "false", r.out["metrics_stored"])
+	require.Equal(t, "false", r.out["learning_queued"])
+	runID := r.out["server_run_id"]
+	c.waitCompleted(t, repoName, commit)
+
+	var events, withMetrics, learningQueued int
+	err := c.pool.QueryRow(s.ctx, `
+		SELECT count(*), count(*) FILTER (WHERE metrics IS NOT NULL OR metrics_stored),
+		       count(*) FILTER (WHERE learning_queued)
+		FROM scanner_events WHERE run_id = $1`, runID).Scan(&events, &withMetrics, &learningQueued)
+	require.NoError(t, err)
+	require.Equal(t, 1, events)
+	require.Zero(t, withMetrics, "metrics are not stored")
+	require.Zero(t, learningQueued)
+
+	var queued int
+	err = c.pool.QueryRow(s.ctx, `
+		SELECT (SELECT count(*) FROM pgmq.q_centralcloud_learning WHERE message->>'server_run_id' = $1)
+		     + (SELECT count(*) FROM pgmq.a_centralcloud_learning WHERE message->>'server_run_id' = $1)`,
+		runID).Scan(&queued)
+	require.NoError(t, err)
+	require.Zero(t, queued, "nothing is queued for learning")
+
+	rows, err := c.pool.Query(s.ctx, `SELECT action FROM audit_events WHERE server_run_id = $1 ORDER BY action`, runID)
+	require.NoError(t, err)
+	var actions []string
+	for rows.Next() {
+		var action string
+		require.NoError(t, rows.Scan(&action))
+		actions = append(actions, action)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"policy.learning_skipped", "policy.telemetry_dropped"}, actions)
+}
+
+// workerKilled stops one worker, makes GitHub slow so the other holds
+// messages, kills that one with SIGKILL, and checks that the stopped
+// worker, resumed, completes every check once.
+func (s *scenario) workerKilled(t *testing.T) {
+	c := s.c
+	victim, survivor := c.workers[0], c.workers[1]
+	survivor.signal(syscall.SIGSTOP)
+	c.fake.injectLatency(fakegithub.RouteCreateCheckRun, 100, "30s")
+	c.fake.injectLatency(fakegithub.RouteUpdateCheckRun, 100, "30s")
+
+	commits := []string{randomHex(t, 20), randomHex(t, 20), randomHex(t, 20)}
+	results := map[string]scanResult{}
+	for i, commit := range commits {
+		r := c.scan(c.servers[i%2], s.orgToken, repoName, commit, "--findings", testdataPath(t, "findings.json"))
+		requireScan(t, r, 1)
+		results[commit] = r
+	}
+	eventually(t, 30*time.Second, "the worker holding checks messages", func() (bool, string) {
+		held := c.heldMessages(t)
+		return held > 0, fmt.Sprintf("%d messages held", held)
+	})
+	victim.kill()
+	c.fake.clearFaults()
+	survivor.signal(syscall.SIGCONT)
+
+	for _, commit := range commits {
+		run := c.waitCompleted(t, repoName, commit)
+		require.Equal(t, "failure", run.Conclusion)
+		require.Equal(t, results[commit].out["server_run_id"], run.ExternalID)
+		require.Len(t, run.Annotations, 4, "each finding with a path is annotated once")
+	}
+	for _, commit := range []string{prHeadCommit, pushCommit} {
+		require.Len(t, c.fake.checkRuns(repoName, commit), 1, "earlier commits keep one check run")
+	}
+}
+
+// heldMessages counts checks messages that a worker has read and not yet
+// finished.
+func (c *cluster) heldMessages(t *testing.T) int {
+	t.Helper()
+	var n int
+	err := c.pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM pgmq.q_centralcloud_checks WHERE read_ct > 0 AND vt > now()`).Scan(&n)
+	require.NoError(t, err)
+	return n
+}
+
+// testdataPath returns the absolute path of a file in testdata, for
+// commands that may run in another directory.
+func testdataPath(t *testing.T, name string) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return path
+}

@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// scanResult is the outcome of one centralcloud scan: its exit status and
+// the key: value lines it printed.
+type scanResult struct {
+	code   int
+	out    map[string]string
+	stderr string
+}
+
+// scan runs centralcloud scan against a replica, with the token in the
+// environment as CI passes it, and returns what it printed.
+func (c *cluster) scan(s *server, token, repo, commit string, args ...string) scanResult {
+	c.t.Helper()
+	full := append([]string{"scan", "--server", s.url, "--owner", accountLogin, "--repo", repo,
+		"--commit", commit}, args...)
+	cmd := exec.Command(c.bins.centralcloud, full...)
+	cmd.Env = append(baseEnv(), "CENTRALCLOUD_SCAN_TOKEN="+token)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := scanResult{out: map[string]string{}, stderr: stderr.String()}
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		r.code = exitErr.ExitCode()
+	} else if err != nil {
+		c.t.Fatalf("run centralcloud scan: %v", err)
+	}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if key, value, ok := strings.Cut(line, ": "); ok {
+			r.out[key] = value
+		}
+	}
+	if strings.Contains(stdout.String()+r.stderr, token) {
+		c.t.Fatalf("centralcloud scan printed the token")
+	}
+	return r
+}
+
+// requireScan fails the test unless the scan exited with code; with any
+// other status, the scan's standard error explains why.
+func requireScan(t *testing.T, r scanResult, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("centralcloud scan exited %d, expected %d; output %v; stderr:\n%s", r.code, code, r.out, r.stderr)
+	}
+}
