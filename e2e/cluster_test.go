@@ -101,7 +101,7 @@ func (c *cluster) startWorker(i int) {
 	c.workers = append(c.workers, proc)
 }
 
-// waitReady polls GET /readyz until the replica answers 200.
+// waitReady polls GET /readyz until the replica returns 200.
 func (c *cluster) waitReady(s *server) {
 	c.t.Helper()
 	eventually(c.t, 30*time.Second, s.proc.name+" ready", func() (bool, string) {

@@ -23,7 +23,7 @@ import (
 var serviceTuning = []string{}
 
 // Commits of the scenario. The pull request's head and base come from the
-// recorded pull_request.opened payload; the base commit stands for a push
+// recorded pull_request.opened payload. The base commit stands for a push
 // build on the default branch, which no webhook announces.
 const (
 	prHeadCommit = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -34,6 +34,7 @@ const (
 
 // scenario is the state that the steps pass on to each other.
 type scenario struct {
+	narrator
 	c                 *cluster
 	ctx               context.Context
 	stateDir          string
@@ -53,7 +54,13 @@ func TestEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s := &scenario{c: startCluster(t), ctx: ctx, stateDir: filepath.Join(t.TempDir(), "scanner-state")}
+	s := &scenario{narrator: narrator{start: time.Now()}, ctx: ctx, stateDir: filepath.Join(t.TempDir(), "scanner-state")}
+	s.say(t, "building centralcloud and the fake GitHub, starting 2 serve replicas and 2 workers on one database")
+	s.c = startCluster(t)
+	for _, srv := range s.c.servers {
+		s.say(t, "%s ready at %s", srv.proc.name, srv.url)
+	}
+	s.say(t, "fake GitHub API at %s", s.c.fake.apiURL)
 	steps := []struct {
 		name string
 		run  func(t *testing.T)
@@ -87,7 +94,9 @@ func (s *scenario) installAndOpenPullRequest(t *testing.T) {
 		if d.event == "pull_request" {
 			payload = withInstallation(t, payload, installationID)
 		}
-		require.Equal(t, http.StatusOK, c.deliver(c.servers[i%len(c.servers)], d.event, payload), d.file)
+		target := c.servers[i%len(c.servers)]
+		s.say(t, "GitHub delivers %s (%s) to %s", d.event, filepath.Base(d.file), target.proc.name)
+		require.Equal(t, http.StatusOK, c.deliver(target, d.event, payload), d.file)
 	}
 
 	var login string
@@ -99,6 +108,7 @@ func (s *scenario) installAndOpenPullRequest(t *testing.T) {
 	require.NoError(t, err, "the installation.created delivery creates the tenant")
 	require.Equal(t, accountLogin, login)
 	require.Equal(t, 2, repos, "Hello-World from installation.created and Space from installation_repositories.added")
+	s.say(t, "tenant %s created with %d repositories", login, repos)
 }
 
 // queuedCheckRun waits for the pull request's Check Run, created by the
@@ -113,6 +123,7 @@ func (s *scenario) queuedCheckRun(t *testing.T) {
 	require.Equal(t, "CentralCloud", runs[0].Name)
 	require.Equal(t, "queued", runs[0].Status)
 	require.Equal(t, int64(installationID), runs[0].InstallationID)
+	s.say(t, "pull request #%d shows check run %d %q: %s", prNumber, runs[0].ID, runs[0].Name, runs[0].Status)
 }
 
 // scanWithBothTokens runs the scanner on the pull request with an
@@ -121,11 +132,14 @@ func (s *scenario) scanWithBothTokens(t *testing.T) {
 	c := s.c
 	s.installationToken = c.fake.issueToken(installationID)
 	require.True(t, strings.HasPrefix(s.installationToken, "ghs_"))
+	s.say(t, "CI scans the pull request with an installation token: checkov (127 results) and plugin-verifier (36 without location)")
 	s.prRun = c.scan(c.servers[0], s.installationToken, repoName, prHeadCommit,
 		"--pull-request", strconv.Itoa(prNumber), "--ref", "refs/pull/2/head", "--state-dir", s.stateDir,
 		"--sarif", testfixtures.Path(t, "sarif/checkov-terraform-127-results.sarif.json"),
 		"--sarif", testfixtures.Path(t, "sarif/plugin-verifier-empty-locations.sarif.json"))
 	requireScan(t, s.prRun, 1)
+	s.show(t, s.prRun)
+	s.say(t, "centralcloud scan exited 1: the run is blocked, so CI fails")
 	require.Equal(t, "created", s.prRun.out["run"])
 	require.Equal(t, "failure", s.prRun.out["conclusion"])
 	require.Equal(t, "163", s.prRun.out["blocking_count"], "127 checkov errors and 36 plugin-verifier results")
@@ -136,9 +150,12 @@ func (s *scenario) scanWithBothTokens(t *testing.T) {
 
 	s.orgToken = strings.TrimSpace(c.mustCLI("tokens", "create", "--org", accountLogin, "--name", "e2e-ci"))
 	require.True(t, strings.HasPrefix(s.orgToken, "cct_"))
+	s.say(t, "CI scans a push build on master with an org token: cppcheck (188 results without a level)")
 	s.pushRun = c.scan(c.servers[1], s.orgToken, repoName, pushCommit, "--ref", "refs/heads/master",
 		"--sarif", testfixtures.Path(t, "sarif/cppcheck-188-results-no-level.sarif.json"))
 	requireScan(t, s.pushRun, 0)
+	s.show(t, s.pushRun)
+	s.say(t, "centralcloud scan exited 0: nothing blocks")
 	require.Equal(t, "success", s.pushRun.out["conclusion"], "results without a level are warnings")
 	require.Equal(t, "0", s.pushRun.out["blocking_count"])
 	require.NotEqual(t, s.prRun.out["server_run_id"], s.pushRun.out["server_run_id"])
@@ -160,6 +177,8 @@ func (s *scenario) checkRunsCompleted(t *testing.T) {
 	require.Contains(t, pr.Output.Summary, "163", "the summary counts every finding")
 	require.Contains(t, pr.Output.Summary, "36", "the summary counts the findings without a location")
 	require.Equal(t, []int{50, 50, 27}, c.annotationBatches(t, pr), "annotations go in batches of at most 50")
+	s.say(t, "pull request check run: %s, %s, %d annotations sent in batches of 50, 50, 27; title %q",
+		pr.Status, pr.Conclusion, len(pr.Annotations), pr.Output.Title)
 
 	push := c.waitCompleted(t, repoName, pushCommit)
 	require.Equal(t, "success", push.Conclusion)
@@ -169,6 +188,8 @@ func (s *scenario) checkRunsCompleted(t *testing.T) {
 		require.Equal(t, "warning", a.Level)
 	}
 	require.Equal(t, []int{50, 50, 50, 38}, c.annotationBatches(t, push))
+	s.say(t, "push build check run (created by the scanner's registration, no webhook): %s, %s, %d annotations",
+		push.Status, push.Conclusion, len(push.Annotations))
 }
 
 // waitCompleted waits until the commit's check run is completed, and
@@ -219,8 +240,8 @@ func (c *cluster) annotationBatches(t *testing.T, run fakegithub.CheckRun) []int
 }
 
 // patternsPublished publishes a pattern set and checks that both replicas
-// serve the new snapshot, that the scanner sees it, and that the earlier
-// runs reached the learning aggregates.
+// serve the new snapshot, that the scanner receives it, and that the
+// earlier runs reached the learning aggregates.
 func (s *scenario) patternsPublished(t *testing.T) {
 	c := s.c
 	learned := 0
@@ -229,6 +250,7 @@ func (s *scenario) patternsPublished(t *testing.T) {
 		return learned > 0, fmt.Sprintf("%d findings learned", learned)
 	})
 
+	s.say(t, "learning aggregates hold %d findings; publishing a pattern set of 3 patterns", learned)
 	c.mustCLI("patterns", "publish", testdataPath(t, "patterns.yaml"))
 	for _, srv := range c.servers {
 		eventually(t, 30*time.Second, srv.proc.name+" serving the new snapshot", func() (bool, string) {
@@ -237,10 +259,13 @@ func (s *scenario) patternsPublished(t *testing.T) {
 		})
 	}
 
+	s.say(t, "both replicas serve the new snapshot ETag")
 	commit := randomHex(t, 20)
 	findings := testdataPath(t, "findings.json")
 	changed := c.scan(c.servers[1], s.orgToken, repoName, commit, "--state-dir", s.stateDir, "--findings", findings)
 	requireScan(t, changed, 1)
+	s.show(t, changed)
+	s.say(t, "the scanner's next run saw patterns_changed and got the new snapshot inline")
 	require.Equal(t, "true", changed.out["patterns_changed"])
 	require.NotEqual(t, s.patternsETag, changed.out["patterns_etag"])
 	require.Equal(t, "3", changed.out["patterns"], "the snapshot holds the published patterns")
@@ -251,11 +276,13 @@ func (s *scenario) patternsPublished(t *testing.T) {
 	requireScan(t, again, 1)
 	require.Equal(t, "false", again.out["patterns_changed"], "the ETag kept in --state-dir is current")
 	require.Equal(t, s.patternsETag, again.out["patterns_etag"])
+	s.say(t, "the run after that revalidated with the ETag from --state-dir: patterns_changed false")
 
 	eventually(t, 30*time.Second, "the new runs folded into the learning aggregates", func() (bool, string) {
 		now := c.learnedFindings(t)
 		return now >= learned+10, fmt.Sprintf("%d findings learned, %d before", now, learned)
 	})
+	s.say(t, "learning aggregates moved: %d findings now", c.learnedFindings(t))
 }
 
 // learnedFindings sums the findings folded into the learning aggregates.
@@ -268,7 +295,7 @@ func (c *cluster) learnedFindings(t *testing.T) int {
 	return n
 }
 
-// snapshotETag asks a replica for the current snapshot's ETag with HEAD,
+// snapshotETag returns a replica's current snapshot ETag, read with HEAD,
 // which needs no client key.
 func (c *cluster) snapshotETag(t *testing.T, srv *server, token string) string {
 	t.Helper()
@@ -287,11 +314,13 @@ func (c *cluster) snapshotETag(t *testing.T, srv *server, token string) string {
 // each decision.
 func (s *scenario) policiesOff(t *testing.T) {
 	c := s.c
+	s.say(t, "the org turns telemetry and learning off")
 	c.mustCLI("policies", "set", "--org", accountLogin, "telemetry_enabled=false", "learning_enabled=false")
 
 	commit := randomHex(t, 20)
 	r := c.scan(c.servers[0], s.orgToken, repoName, commit, "--findings", testdataPath(t, "findings.json"))
 	requireScan(t, r, 1)
+	s.show(t, r)
 	require.Equal(t, "telemetry_enabled=false learning_enabled=false fail_on=error", r.out["policies"])
 	require.Equal(t, "false", r.out["metrics_stored"])
 	require.Equal(t, "false", r.out["learning_queued"])
@@ -326,6 +355,7 @@ func (s *scenario) policiesOff(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Equal(t, []string{"policy.learning_skipped", "policy.telemetry_dropped"}, actions)
+	s.say(t, "metrics not stored, nothing queued for learning, audit events: %s", strings.Join(actions, ", "))
 }
 
 // workerKilled stops one worker, makes GitHub slow so the other holds
@@ -334,6 +364,7 @@ func (s *scenario) policiesOff(t *testing.T) {
 func (s *scenario) workerKilled(t *testing.T) {
 	c := s.c
 	victim, survivor := c.workers[0], c.workers[1]
+	s.say(t, "pausing %s and slowing GitHub's check-run API down, then scanning 3 new commits", survivor.name)
 	survivor.signal(syscall.SIGSTOP)
 	c.fake.injectLatency(fakegithub.RouteCreateCheckRun, 100, "30s")
 	c.fake.injectLatency(fakegithub.RouteUpdateCheckRun, 100, "30s")
@@ -346,9 +377,10 @@ func (s *scenario) workerKilled(t *testing.T) {
 		results[commit] = r
 	}
 	eventually(t, 30*time.Second, "the worker holding checks messages", func() (bool, string) {
-		held := c.heldMessages(t)
-		return held > 0, fmt.Sprintf("%d messages held", held)
+		inFlight := c.inFlightMessages(t)
+		return inFlight > 0, fmt.Sprintf("%d messages in flight", inFlight)
 	})
+	s.say(t, "%s holds checks messages; killing it with SIGKILL and resuming %s", victim.name, survivor.name)
 	victim.kill()
 	c.fake.clearFaults()
 	survivor.signal(syscall.SIGCONT)
@@ -358,15 +390,16 @@ func (s *scenario) workerKilled(t *testing.T) {
 		require.Equal(t, "failure", run.Conclusion)
 		require.Equal(t, results[commit].out["server_run_id"], run.ExternalID)
 		require.Len(t, run.Annotations, 4, "each finding with a path is annotated once")
+		s.say(t, "commit %s: one check run, %s, %d annotations", commit[:12], run.Conclusion, len(run.Annotations))
 	}
 	for _, commit := range []string{prHeadCommit, pushCommit} {
 		require.Len(t, c.fake.checkRuns(repoName, commit), 1, "earlier commits keep one check run")
 	}
 }
 
-// heldMessages counts checks messages that a worker has read and not yet
+// inFlightMessages counts checks messages that a worker has read and not yet
 // finished.
-func (c *cluster) heldMessages(t *testing.T) int {
+func (c *cluster) inFlightMessages(t *testing.T) int {
 	t.Helper()
 	var n int
 	err := c.pool.QueryRow(context.Background(),

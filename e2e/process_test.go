@@ -127,7 +127,7 @@ func (p *process) kill() {
 	<-p.done
 }
 
-// stop asks the process to shut down and kills it if it takes longer than
+// stop sends SIGTERM and kills the process if it takes longer than
 // five seconds.
 func (p *process) stop() {
 	p.signal(syscall.SIGCONT) // a stopped process cannot handle SIGTERM

@@ -51,6 +51,7 @@ func newScanCommand(app *cliApp) *cobra.Command {
 			return runScan(cmd.Context(), app, opts)
 		},
 	}
+
 	flags := cmd.Flags()
 	flags.StringVar(&opts.server, "server", "", "base URL of the CentralCloud service, e.g. https://centralcloud.example.com (required)")
 	flags.StringVar(&opts.token, "token", "", "org token (cct_…) or GitHub App installation token (ghs_…); default $"+envScanToken)
