@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/centralcloud/centralcloud/internal/problem"
 	"github.com/centralcloud/centralcloud/snapshots/wire"
 )
 
@@ -44,15 +45,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		return problem(w, r, http.StatusMethodNotAllowed, Problem{Type: ProblemMethodNotAllowed,
-			Title: "Method not allowed", Detail: "use GET or HEAD for the pattern snapshot"})
+		problem.Write(w, problem.New(http.StatusMethodNotAllowed, "method-not-allowed",
+			"use GET or HEAD for the pattern snapshot"))
+		return http.StatusMethodNotAllowed
 	}
 	w.Header()["Vary"] = []string{vary}
 	snap := h.cache.Current()
 	cond, err := matchIfNoneMatch(r.Header.Values("If-None-Match"), snap.ETag)
 	if err != nil {
-		return problem(w, r, http.StatusBadRequest, Problem{Type: ProblemInvalidIfNoneMatch,
-			Title: "Invalid If-None-Match header", Detail: err.Error(), Field: "If-None-Match"})
+		problem.Write(w, problem.InvalidField("If-None-Match", err.Error()))
+		return http.StatusBadRequest
 	}
 	if cond.elements > 0 {
 		h.cache.opts.Metrics.observeETagCheck("http", cond.match)
@@ -90,7 +92,7 @@ func (h *Handler) sealForRequest(w http.ResponseWriter, r *http.Request, snap *S
 		return "", 0
 	}
 	if len(values) > 1 {
-		return "", clientKeyProblem(w, r, "send "+wire.HeaderClientKey+" once; the request has "+
+		return "", clientKeyProblem(w, "send "+wire.HeaderClientKey+" once; the request has "+
 			strconv.Itoa(len(values))+" of them")
 	}
 	value := ""
@@ -99,40 +101,26 @@ func (h *Handler) sealForRequest(w http.ResponseWriter, r *http.Request, snap *S
 	}
 	key, err := wire.ParseClientKey(value)
 	if err != nil {
-		return "", clientKeyProblem(w, r, err.Error())
+		return "", clientKeyProblem(w, err.Error())
 	}
 	sealed, err := snap.Seal(key)
 	if err != nil {
 		zerolog.Ctx(r.Context()).Info().Err(err).Msg("client key rejected by HPKE")
-		return "", clientKeyProblem(w, r, "the "+string(key.Suite)+" public key cannot be used: "+err.Error())
+		return "", clientKeyProblem(w, "the "+string(key.Suite)+" public key cannot be used: "+err.Error())
 	}
 	return sealed.String(), 0
 }
 
-func clientKeyProblem(w http.ResponseWriter, r *http.Request, detail string) int {
-	return problem(w, r, http.StatusBadRequest, Problem{Type: ProblemInvalidClientKey,
-		Title: "Missing or invalid client key", Detail: detail, Field: wire.HeaderClientKey,
-		Suites: suiteNames()})
-}
-
-func problem(w http.ResponseWriter, r *http.Request, status int, p Problem) int {
-	p.Status = status
-	writeProblem(w, r, p)
-	return status
+// clientKeyProblem writes a 400 naming the X-Client-Key header.
+func clientKeyProblem(w http.ResponseWriter, detail string) int {
+	problem.Write(w, problem.InvalidField(wire.HeaderClientKey, detail))
+	return http.StatusBadRequest
 }
 
 // setValidators sets the headers that a 200 and a 304 share.
 func setValidators(h http.Header, snap *Snapshot) {
 	h["Etag"] = []string{snap.quotedETag}
 	h["Cache-Control"] = []string{cacheControl}
-}
-
-func suiteNames() []string {
-	var names []string
-	for _, s := range wire.Suites() {
-		names = append(names, string(s))
-	}
-	return names
 }
 
 // ErrInvalidClientKey reports a missing or malformed client key; Inline
