@@ -72,7 +72,7 @@ func (a *API) Mount(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(a.Authenticate, a.rateLimit())
 		r.Post("/scanner/runs", a.registerRun)
-		// r.Post("/scanner/events", a.postEvent) WIP
+		r.Post("/scanner/events", a.postEvent)
 	})
 }
 
