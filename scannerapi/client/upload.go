@@ -31,7 +31,7 @@ type UploadResult struct {
 	Events     int
 	Duplicates int
 	// FindingsSent counts the findings in the events, FindingsStored those
-	// the server stored, which is fewer when events were duplicates.
+	// that this upload stored. A duplicate event stores none.
 	FindingsSent   int
 	FindingsStored int
 }
@@ -63,9 +63,12 @@ func (c *Client) Upload(ctx context.Context, serverRunID string, results Results
 		c.logger.Debug().Str(logkey.EventID, event.EventID).Bool("duplicate", result.Duplicate).
 			Int("findings", b.findings).Msg("event posted")
 		summary.FindingsSent += b.findings
-		summary.FindingsStored += result.FindingsStored
 		if result.Duplicate {
+			// The server repeats the first response, whose findings are
+			// already counted by the upload that stored them.
 			summary.Duplicates++
+		} else {
+			summary.FindingsStored += result.FindingsStored
 		}
 		summary.Final = *result
 	}
