@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -74,6 +75,7 @@ func startCluster(t *testing.T) *cluster {
 		"CENTRALCLOUD_GITHUB_WEBHOOK_SECRET=" + c.webhookSecret,
 		"CENTRALCLOUD_GITHUB_V3_API_URL=" + c.fake.apiURL,
 		"CENTRALCLOUD_GITHUB_WEB_URL=" + c.fake.webURL,
+		"CENTRALCLOUD_SNAPSHOTS_KEYS=" + snapshotKey(t),
 	}
 	c.env = append(c.env, serviceTuning...)
 	t.Cleanup(c.printLogsOnFailure)
@@ -211,4 +213,15 @@ func randomHex(t *testing.T, n int) string {
 		t.Fatalf("random bytes: %v", err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// snapshotKey returns a key-encryption key for the snapshot keyring, in
+// the "<id>:<base64 of 32 bytes>" form of centralcloud keys generate.
+func snapshotKey(t *testing.T) string {
+	t.Helper()
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatalf("generate snapshot key: %v", err)
+	}
+	return "e2e-1:" + base64.StdEncoding.EncodeToString(secret)
 }

@@ -18,9 +18,17 @@ import (
 	"github.com/centralcloud/centralcloud/internal/testfixtures"
 )
 
-// serviceTuning shortens the service's timers so that a crashed worker's
-// messages come back within seconds, not the production defaults.
-var serviceTuning = []string{}
+// serviceTuning shortens the service's timers, so that a killed worker's
+// messages come back and a failed check is retried within seconds, and
+// processes stop quickly when the test ends.
+var serviceTuning = []string{
+	"CENTRALCLOUD_QUEUE_VISIBILITY_TIMEOUT=3s",
+	"CENTRALCLOUD_QUEUE_RETRY_BASE_DELAY=1s",
+	"CENTRALCLOUD_QUEUE_RETRY_MAX_DELAY=5s",
+	"CENTRALCLOUD_QUEUE_POLL_WAIT=1s",
+	"CENTRALCLOUD_QUEUE_SHUTDOWN_GRACE=2s",
+	"CENTRALCLOUD_HTTP_SHUTDOWN_TIMEOUT=2s",
+}
 
 // Commits of the scenario. The pull request's head and base come from the
 // recorded pull_request.opened payload. The base commit stands for a push
