@@ -83,7 +83,7 @@ func startCluster(t *testing.T) *cluster {
 		c.startServer(i)
 	}
 	for i := range workerCount {
-		c.startWorker(i)
+		c.startWorker(fmt.Sprintf("worker-%d", i))
 	}
 	for _, s := range c.servers {
 		c.waitReady(s)
@@ -98,8 +98,8 @@ func (c *cluster) startServer(i int) {
 	c.servers = append(c.servers, &server{proc: proc, url: "http://" + addr})
 }
 
-func (c *cluster) startWorker(i int) {
-	proc, _ := startProcess(c.t, fmt.Sprintf("worker-%d", i), c.bins.centralcloud, c.env, false, "worker")
+func (c *cluster) startWorker(name string) {
+	proc, _ := startProcess(c.t, name, c.bins.centralcloud, c.env, false, "worker")
 	c.workers = append(c.workers, proc)
 }
 

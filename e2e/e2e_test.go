@@ -366,17 +366,19 @@ func (s *scenario) policiesOff(t *testing.T) {
 	s.say(t, "metrics not stored, nothing queued for learning, audit events: %s", strings.Join(actions, ", "))
 }
 
-// workerKilled stops one worker, makes GitHub slow so the other holds
-// messages, kills that one with SIGKILL, and checks that the stopped
-// worker, resumed, completes every check once.
+// workerKilled stops one worker gracefully, makes GitHub slow so that the
+// other one holds checks messages, kills that one with SIGKILL, and starts
+// a new worker, which must complete every check exactly once.
 func (s *scenario) workerKilled(t *testing.T) {
 	c := s.c
-	victim, survivor := c.workers[0], c.workers[1]
-	s.say(t, "pausing %s and slowing GitHub's check-run API down, then scanning 3 new commits", survivor.name)
-	survivor.signal(syscall.SIGSTOP)
+	victim, stopped := c.workers[0], c.workers[1]
+	s.say(t, "stopping %s with SIGTERM and slowing GitHub's check-run API down", stopped.name)
+	stopped.signal(syscall.SIGTERM)
+	require.Equal(t, 0, stopped.exitCode(), "a worker stopped with SIGTERM exits 0")
 	c.fake.injectLatency(fakegithub.RouteCreateCheckRun, 100, "30s")
 	c.fake.injectLatency(fakegithub.RouteUpdateCheckRun, 100, "30s")
 
+	s.say(t, "scanning 3 new commits while only %s works", victim.name)
 	commits := []string{randomHex(t, 20), randomHex(t, 20), randomHex(t, 20)}
 	results := map[string]scanResult{}
 	for i, commit := range commits {
@@ -384,14 +386,15 @@ func (s *scenario) workerKilled(t *testing.T) {
 		requireScan(t, r, 1)
 		results[commit] = r
 	}
-	eventually(t, 30*time.Second, "the worker holding checks messages", func() (bool, string) {
+	eventually(t, 30*time.Second, victim.name+" holding checks messages", func() (bool, string) {
 		inFlight := c.inFlightMessages(t)
 		return inFlight > 0, fmt.Sprintf("%d messages in flight", inFlight)
 	})
-	s.say(t, "%s holds checks messages; killing it with SIGKILL and resuming %s", victim.name, survivor.name)
+	s.say(t, "%s holds %d checks messages; killing it with SIGKILL and starting a new worker",
+		victim.name, c.inFlightMessages(t))
 	victim.kill()
 	c.fake.clearFaults()
-	survivor.signal(syscall.SIGCONT)
+	c.startWorker("worker-2")
 
 	for _, commit := range commits {
 		run := c.waitCompleted(t, repoName, commit)
