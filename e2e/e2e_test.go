@@ -397,6 +397,15 @@ func (s *scenario) workerKilled(t *testing.T) {
 	c.startWorker("worker-2")
 
 	for _, commit := range commits {
+		c.waitCompleted(t, repoName, commit)
+	}
+	// A check can complete before the killed worker's message comes back,
+	// so the counts are taken once that message is handled too.
+	eventually(t, 30*time.Second, "the checks queue drained", func() (bool, string) {
+		queued := c.queuedMessages(t)
+		return queued == 0, fmt.Sprintf("%d messages queued", queued)
+	})
+	for _, commit := range commits {
 		run := c.waitCompleted(t, repoName, commit)
 		require.Equal(t, "failure", run.Conclusion)
 		require.Equal(t, results[commit].out["server_run_id"], run.ExternalID)
@@ -406,6 +415,15 @@ func (s *scenario) workerKilled(t *testing.T) {
 	for _, commit := range []string{prHeadCommit, pushCommit} {
 		require.Len(t, c.fake.checkRuns(repoName, commit), 1, "earlier commits keep one check run")
 	}
+}
+
+// queuedMessages counts the messages of the checks queue, read or not.
+func (c *cluster) queuedMessages(t *testing.T) int {
+	t.Helper()
+	var n int
+	err := c.pool.QueryRow(context.Background(), `SELECT count(*) FROM pgmq.q_centralcloud_checks`).Scan(&n)
+	require.NoError(t, err)
+	return n
 }
 
 // inFlightMessages counts checks messages that a worker has read and not yet
