@@ -22,11 +22,11 @@
 // ETag, the key and the snapshot on disk between processes.
 //
 // Upload posts the results to POST /scanner/events. Native findings go in
-// batches of Limits.BatchSize; a SARIF log goes whole, so the server sees
-// its rules and base URIs together with its results, unless it has more
-// than Limits.MaxEventFindings results or more than Limits.MaxEventBytes
-// bytes, in which case it is split into logs of Limits.BatchSize results
-// that repeat the run's metadata. Every event but the last carries
+// batches of Limits.BatchSize. A SARIF log goes whole, so the server reads
+// its rules and base URIs together with its results. The exception is a
+// log with more than Limits.MaxEventFindings results or more than
+// Limits.MaxEventBytes bytes: it is split into logs of Limits.BatchSize
+// results that repeat the run's metadata. Every event but the last carries
 // "final": false. Each event's event_id is derived from the server run id,
 // the batch number and the batch count, so an upload retried with the same
 // input (by this client, or by rerunning the whole scanner) stores nothing
