@@ -70,7 +70,9 @@ CREATE TABLE audit_events (
   reason        text NOT NULL DEFAULT '',
   server_run_id uuid,
   details       jsonb NOT NULL DEFAULT '{}',
-  created_at    timestamptz NOT NULL DEFAULT now()
+  -- clock_timestamp(), not now(), so that several events written in one
+  -- transaction still list in the order they were written.
+  created_at    timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX audit_events_org_created ON audit_events (org_id, created_at);
 CREATE INDEX audit_events_action ON audit_events (action, created_at);

@@ -427,7 +427,9 @@ BEGIN
 END
 $fn$;
 
--- metrics_all returns metrics for every queue in pgmq.meta.
+-- metrics_all returns metrics for every queue in pgmq.meta. A queue dropped
+-- by another session while this runs is left out instead of failing the
+-- call.
 CREATE FUNCTION pgmq_compat_install.metrics_all()
 RETURNS SETOF pgmq_compat_install.metrics_result
 LANGUAGE plpgsql AS $fn$
@@ -435,7 +437,11 @@ DECLARE
   name text;
 BEGIN
   FOR name IN SELECT m.queue_name FROM pgmq.meta m ORDER BY m.queue_name LOOP
-    RETURN NEXT pgmq.metrics(name);
+    BEGIN
+      RETURN NEXT pgmq.metrics(name);
+    EXCEPTION WHEN undefined_table THEN
+      CONTINUE;
+    END;
   END LOOP;
 END
 $fn$;

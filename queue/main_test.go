@@ -7,4 +7,8 @@ import (
 	"github.com/centralcloud/centralcloud/database/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m)
+	closeExtensionBackend()
+	os.Exit(code)
+}

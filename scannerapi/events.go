@@ -140,7 +140,7 @@ func (a *API) postEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	a.metrics.events.WithLabelValues(v.results.Format, fmt.Sprint(v.final)).Inc()
 	a.metrics.findings.Add(float64(resp.FindingsStored))
-	logger.Info().Str("event", resp.EventID).Bool("final", resp.Final).Bool("duplicate", resp.Duplicate).
+	logger.Info().Str("scanner_event_id", resp.EventID).Bool("final", resp.Final).Bool("duplicate", resp.Duplicate).
 		Int("findings", resp.FindingsStored).Msg("event stored")
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -63,7 +63,8 @@ type AuditFilter struct {
 	Limit       int
 }
 
-// ListAudit returns audit events, oldest first.
+// ListAudit returns audit events, oldest first. Ids alone do not give that
+// order: UUIDv7s made in the same millisecond sort at random.
 func ListAudit(ctx context.Context, db database.DBTX, f AuditFilter) ([]AuditEvent, error) {
 	if f.Limit <= 0 {
 		f.Limit = 1000
@@ -75,7 +76,7 @@ func ListAudit(ctx context.Context, db database.DBTX, f AuditFilter) ([]AuditEve
 		    AND ($2 = '' OR action = $2)
 		    AND ($3::uuid IS NULL OR server_run_id = $3)
 		    AND created_at >= $4
-		  ORDER BY id
+		  ORDER BY created_at, id
 		  LIMIT $5`,
 		f.OrgID, f.Action, f.ServerRunID, f.Since, f.Limit)
 	if err != nil {

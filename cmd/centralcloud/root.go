@@ -27,6 +27,9 @@ func newRootCommand(app *cliApp) *cobra.Command {
 		newMigrateCommand(app), newOrgsCommand(app), newTokensCommand(app),
 		newPoliciesCommand(app), newVersionCommand(app),
 		newScanCommand(app),
+		newHealthcheckCommand(app),
+		newAuditCommand(app),
+		newQueueCommand(app),
 	)
 	markUsageErrors(root)
 	return root

@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/centralcloud/centralcloud/githubapp"
 	"github.com/centralcloud/centralcloud/internal/logkey"
+	"github.com/centralcloud/centralcloud/queue"
 	"github.com/centralcloud/centralcloud/scannerapi"
 	"github.com/centralcloud/centralcloud/server"
 )
@@ -60,6 +62,7 @@ type service struct {
 	app      *cliApp
 	pool     *pgxpool.Pool
 	registry *prometheus.Registry
+	github   *githubapp.App
 	// background runs until the context ends: workers, snapshot reloads,
 	// reconcilers.
 	background []func(context.Context) error
@@ -76,7 +79,13 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 		return err
 	}
 	svc := &service{app: app, pool: pool, registry: newRegistry()}
-	if !app.cfg.GitHub.Enabled() {
+	if err := svc.registerQueueCollector(); err != nil {
+		return err
+	}
+	if svc.github, err = newGitHubApp(app, pool, svc.registry); err != nil {
+		return err
+	}
+	if !svc.github.Enabled() {
 		logger.Warn().Msg("no GitHub App configured (github.app_id): webhooks and checks are off, the scanner API serves org tokens")
 	}
 	group, ctx := errgroup.WithContext(ctx)
@@ -88,7 +97,9 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 		group.Go(func() error { return svc.serveHTTP(ctx, srv) })
 	}
 	if r.work {
-		svc.addWorkers()
+		if err := svc.addWorkers(); err != nil {
+			return err
+		}
 	}
 	for _, run := range svc.background {
 		group.Go(func() error { return run(ctx) })
@@ -112,13 +123,19 @@ func (s *service) httpServer() (*http.Server, error) {
 		Policies:           s.app.policyDefaults(),
 		RateLimitPerMinute: cfg.Scanner.RateLimitPerMinute,
 		MaxFindings:        cfg.Scanner.MaxFindings,
+		VerifyInstallation: s.github.ScannerVerifier(),
 		Registerer:         s.registry,
 	})
-	handler := server.NewRouter(server.Routes{
+	routes := server.Routes{
 		Scanner:  api,
 		Health:   &server.Health{DB: s.pool},
 		Gatherer: s.registry,
-	}, server.Options{Logger: s.app.logger, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Registerer: s.registry})
+	}
+	if s.github.Enabled() {
+		routes.Webhook = s.github.WebhookHandler()
+	}
+	handler := server.NewRouter(routes,
+		server.Options{Logger: s.app.logger, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Registerer: s.registry})
 	return &http.Server{
 		Addr:              cfg.HTTP.Addr,
 		Handler:           handler,
@@ -158,10 +175,15 @@ func (s *service) serveHTTP(ctx context.Context, srv *http.Server) error {
 	return nil
 }
 
-// addWorkers registers the queue consumers as background tasks.
-func (s *service) addWorkers() {
-	s.background = append(s.background, func(ctx context.Context) error {
-		<-ctx.Done()
-		return nil
+// addWorkers registers the queue consumers, the check reconciler and the
+// retention job as background tasks.
+func (s *service) addWorkers() error {
+	cfg := s.app.cfg.Queue
+	s.background = append(s.background, githubBackground(s.github)...)
+	return s.addQueueWorkers(func(r *queue.Runner) error {
+		checks := s.github.Checks()
+		return r.Handle(queue.Checks, func(ctx context.Context, m queue.Message) error {
+			return checks.HandleMessage(ctx, m.Body)
+		}, queueHandlerOptions(cfg, cfg.ChecksConcurrency))
 	})
 }

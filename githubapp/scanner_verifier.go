@@ -1,0 +1,41 @@
+package githubapp
+
+import (
+	"context"
+	"errors"
+
+	"github.com/centralcloud/centralcloud/scannerapi"
+)
+
+// ScannerVerifier adapts the App's token verifier to the scanner API,
+// or returns nil without an App, which makes the API refuse installation
+// tokens.
+func (a *App) ScannerVerifier() scannerapi.InstallationVerifier {
+	verifier := a.TokenVerifier()
+	if verifier == nil {
+		return nil
+	}
+	return func(ctx context.Context, token string) (*scannerapi.InstallationAccess, error) {
+		access, err := verifier.Verify(ctx, token)
+		// NOTE: a token of a suspended installation, or of repositories
+		// without the App, gets 401 like an invalid one, because the
+		// scanner API has no error for them yet.
+		if errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrNotInstalled) ||
+			errors.Is(err, ErrInstallationSuspended) {
+			return nil, errors.Join(scannerapi.ErrInvalidInstallationToken, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out := &scannerapi.InstallationAccess{
+			InstallationID: access.InstallationID,
+			AccountLogin:   access.AccountLogin,
+			AccountID:      access.AccountID,
+			Repositories:   make([]scannerapi.RepositoryRef, len(access.Repositories)),
+		}
+		for i, r := range access.Repositories {
+			out.Repositories[i] = scannerapi.RepositoryRef{ID: r.ID, Owner: r.Owner, Name: r.Name}
+		}
+		return out, nil
+	}
+}

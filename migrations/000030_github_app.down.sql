@@ -1,0 +1,2 @@
+DROP TABLE check_runs;
+DROP TABLE webhook_deliveries;
