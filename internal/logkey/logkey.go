@@ -63,11 +63,10 @@ const (
 	AdminURL       = "admin_url"
 )
 
-// Field keys for pattern snapshots.
+// Field keys for pattern snapshots. Reason and Trigger, which they also
+// use, are declared above.
 const (
 	PatternSetVersion = "pattern_set_version"
-	Reason            = "reason"
-	Trigger           = "trigger"
 )
 
 // Field keys for the scanner client and the scan command.
