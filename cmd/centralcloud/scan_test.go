@@ -36,7 +36,12 @@ func newScanServer(t *testing.T) *scanServer {
 	app := &cliApp{stdout: io.Discard, stderr: io.Discard, cfg: config.Default(), logger: zerolog.Nop()}
 	app.cfg.Database.URL = dbtest.URL(t)
 	app.pool = pool
+	// NOTE: these lines repeat runService's assembly of the service; keep
+	// them in step with it until it has a constructor of its own.
 	svc := &service{app: app, pool: pool, registry: newRegistry()}
+	var err error
+	svc.github, err = newGitHubApp(app, pool, svc.registry)
+	require.NoError(t, err)
 	srv, err := svc.httpServer()
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler)
