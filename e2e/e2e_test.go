@@ -145,7 +145,7 @@ func (s *scenario) scanWithBothTokens(t *testing.T) {
 		"--pull-request", strconv.Itoa(prNumber), "--ref", "refs/pull/2/head", "--state-dir", s.stateDir,
 		"--sarif", testfixtures.Path(t, "sarif/checkov-terraform-127-results.sarif.json"),
 		"--sarif", testfixtures.Path(t, "sarif/plugin-verifier-empty-locations.sarif.json"))
-	requireScan(t, s.prRun, 1)
+	requireScan(t, s.prRun, scanBlocked)
 	s.show(t, s.prRun)
 	s.say(t, "centralcloud scan exited 1: the run is blocked, so CI fails")
 	require.Equal(t, "created", s.prRun.out["run"])
@@ -161,7 +161,7 @@ func (s *scenario) scanWithBothTokens(t *testing.T) {
 	s.say(t, "CI scans a push build on master with an org token: cppcheck (188 results without a level)")
 	s.pushRun = c.scan(c.servers[1], s.orgToken, repoName, pushCommit, "--ref", "refs/heads/master",
 		"--sarif", testfixtures.Path(t, "sarif/cppcheck-188-results-no-level.sarif.json"))
-	requireScan(t, s.pushRun, 0)
+	requireScan(t, s.pushRun, scanPassed)
 	s.show(t, s.pushRun)
 	s.say(t, "centralcloud scan exited 0: nothing blocks")
 	require.Equal(t, "success", s.pushRun.out["conclusion"], "results without a level are warnings")
@@ -271,7 +271,7 @@ func (s *scenario) patternsPublished(t *testing.T) {
 	commit := randomHex(t, 20)
 	findings := testdataPath(t, "findings.json")
 	changed := c.scan(c.servers[1], s.orgToken, repoName, commit, "--state-dir", s.stateDir, "--findings", findings)
-	requireScan(t, changed, 1)
+	requireScan(t, changed, scanBlocked)
 	s.show(t, changed)
 	s.say(t, "the scanner's next run saw patterns_changed and got the new snapshot inline")
 	require.Equal(t, "true", changed.out["patterns_changed"])
@@ -281,7 +281,7 @@ func (s *scenario) patternsPublished(t *testing.T) {
 	s.patternsETag = changed.out["patterns_etag"]
 
 	again := c.scan(c.servers[0], s.orgToken, repoName, randomHex(t, 20), "--state-dir", s.stateDir, "--findings", findings)
-	requireScan(t, again, 1)
+	requireScan(t, again, scanBlocked)
 	require.Equal(t, "false", again.out["patterns_changed"], "the ETag kept in --state-dir is current")
 	require.Equal(t, s.patternsETag, again.out["patterns_etag"])
 	s.say(t, "the run after that revalidated with the ETag from --state-dir: patterns_changed false")
@@ -327,7 +327,7 @@ func (s *scenario) policiesOff(t *testing.T) {
 
 	commit := randomHex(t, 20)
 	r := c.scan(c.servers[0], s.orgToken, repoName, commit, "--findings", testdataPath(t, "findings.json"))
-	requireScan(t, r, 1)
+	requireScan(t, r, scanBlocked)
 	s.show(t, r)
 	require.Equal(t, "telemetry_enabled=false learning_enabled=false fail_on=error", r.out["policies"])
 	require.Equal(t, "false", r.out["metrics_stored"])
@@ -383,7 +383,7 @@ func (s *scenario) workerKilled(t *testing.T) {
 	results := map[string]scanResult{}
 	for i, commit := range commits {
 		r := c.scan(c.servers[i%2], s.orgToken, repoName, commit, "--findings", testdataPath(t, "findings.json"))
-		requireScan(t, r, 1)
+		requireScan(t, r, scanBlocked)
 		results[commit] = r
 	}
 	eventually(t, 30*time.Second, victim.name+" holding checks messages", func() (bool, string) {
