@@ -162,12 +162,16 @@ type ScannerConfig struct {
 	InstallationTokenCacheTTL time.Duration `yaml:"installation_token_cache_ttl"`
 	// MaxFindings caps the findings in one event.
 	MaxFindings int `yaml:"max_findings"`
+	// AuthFailuresPerMinute caps requests with rejected tokens per client
+	// address per minute.
+	AuthFailuresPerMinute int `yaml:"auth_failures_per_minute"`
 }
 
 func (s *ScannerConfig) defaults() {
 	s.RateLimitPerMinute = 600
 	s.InstallationTokenCacheTTL = time.Minute
 	s.MaxFindings = 50000
+	s.AuthFailuresPerMinute = 60
 }
 
 func (s *ScannerConfig) validate() error {
@@ -177,6 +181,9 @@ func (s *ScannerConfig) validate() error {
 	}
 	if s.InstallationTokenCacheTTL < 0 {
 		errs = append(errs, errors.New("scanner.installation_token_cache_ttl must not be negative"))
+	}
+	if s.AuthFailuresPerMinute < 1 {
+		errs = append(errs, fmt.Errorf("scanner.auth_failures_per_minute %d must be at least 1", s.AuthFailuresPerMinute))
 	}
 	if s.MaxFindings < 1 {
 		errs = append(errs, fmt.Errorf("scanner.max_findings %d must be at least 1", s.MaxFindings))

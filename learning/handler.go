@@ -18,11 +18,31 @@ import (
 // Handler consumes the Learning queue.
 type Handler struct {
 	db queue.TxBeginner
+	// afterApply runs inside the transaction of each folded run.
+	afterApply func(ctx context.Context, tx pgx.Tx) error
 }
 
 // NewHandler returns a Handler that writes through db, normally the pool.
 func NewHandler(db queue.TxBeginner) *Handler {
 	return &Handler{db: db}
+}
+
+// OnAggregatesChanged sets fn to run in the transaction that folds a run
+// into the aggregates, for example to queue a snapshot rebuild when the
+// learned weights moved. fn runs under a savepoint: its failure is logged
+// and undone, and never fails the learning message.
+func (h *Handler) OnAggregatesChanged(fn func(ctx context.Context, tx pgx.Tx) error) {
+	h.afterApply = fn
+}
+
+func (h *Handler) runAfterApply(ctx context.Context, tx pgx.Tx) {
+	if h.afterApply == nil {
+		return
+	}
+	err := pgx.BeginFunc(ctx, tx, func(savepoint pgx.Tx) error { return h.afterApply(ctx, savepoint) })
+	if err != nil {
+		zerolog.Ctx(ctx).Error().Err(err).Msg("aggregate change hook failed; the learning message is still acknowledged")
+	}
 }
 
 // Register makes r consume the Learning queue with h.
@@ -48,6 +68,9 @@ func (h *Handler) Handle(ctx context.Context, msg queue.Message) error {
 		var err error
 		if result, err = Apply(ctx, tx, m); err != nil {
 			return err
+		}
+		if result.Skipped == "" {
+			h.runAfterApply(ctx, tx)
 		}
 		return queue.DeleteTx(ctx, tx, msg)
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -23,11 +24,18 @@ import (
 type SnapshotSource interface {
 	// ETag returns the bare hex SHA-256 of the current snapshot.
 	ETag() string
+	// Matches reports whether a client's bare ETag names the current
+	// snapshot, and counts the check for the ETag hit ratio.
+	Matches(etag string) bool
 	// Inline returns the encrypted snapshot with its data key sealed to
 	// clientKey (the X-Client-Key header value), as a JSON-encodable value.
-	// A malformed key returns an error that says what is expected.
+	// A malformed key returns an error wrapping ErrInvalidClientKey that
+	// says what is expected.
 	Inline(clientKey string) (any, error)
 }
+
+// ErrInvalidClientKey marks a malformed X-Client-Key header.
+var ErrInvalidClientKey = errors.New("invalid X-Client-Key")
 
 // Options configures the API.
 type Options struct {
@@ -37,11 +45,13 @@ type Options struct {
 	RateLimitPerMinute int
 	// MaxFindings caps the findings of one event.
 	MaxFindings int
+	// AuthFailuresPerMinute caps rejected credentials per client address.
+	AuthFailuresPerMinute int
 	// VerifyInstallation checks GitHub installation tokens; nil rejects
 	// them.
 	VerifyInstallation InstallationVerifier
 	// Snapshots provides the pattern snapshot; nil answers with the empty
-	// snapshot's ETag and no inline body.
+	// snapshot's ETag and never sends a snapshot inline.
 	Snapshots SnapshotSource
 	// Registerer receives the API's metrics; nil registers nothing.
 	Registerer prometheus.Registerer
@@ -53,6 +63,7 @@ type API struct {
 	opts               Options
 	verifyInstallation InstallationVerifier
 	metrics            *apiMetrics
+	authFailures       *httprate.RateLimiter
 }
 
 // New builds the API on db.
@@ -63,7 +74,14 @@ func New(db *pgxpool.Pool, opts Options) *API {
 	if opts.MaxFindings <= 0 {
 		opts.MaxFindings = 50000
 	}
-	return &API{db: db, opts: opts, verifyInstallation: opts.VerifyInstallation, metrics: newAPIMetrics(opts.Registerer)}
+	if opts.AuthFailuresPerMinute <= 0 {
+		opts.AuthFailuresPerMinute = 60
+	}
+	return &API{
+		db: db, opts: opts, verifyInstallation: opts.VerifyInstallation,
+		metrics:      newAPIMetrics(opts.Registerer),
+		authFailures: newAuthFailureLimiter(opts.AuthFailuresPerMinute),
+	}
 }
 
 // Mount adds the scanner routes to r. Every route authenticates first and

@@ -87,6 +87,9 @@ func (p *Principal) repositoryAllowed(owner, name string) (*RepositoryRef, bool)
 // installation is suspended or deleted with 403.
 func (a *API) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.tooManyAuthFailures(w, r) {
+			return
+		}
 		token, ok := bearerToken(r)
 		if !ok {
 			a.unauthorized(w, r, "missing bearer token: send Authorization: Bearer <org token or installation token>")
@@ -163,6 +166,7 @@ func (a *API) authFailed(w http.ResponseWriter, r *http.Request, err error) {
 
 func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
 	a.metrics.authFailures.Inc()
+	a.countAuthFailure(w, r)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="centralcloud"`)
 	problem.Write(w, problem.New(http.StatusUnauthorized, "unauthorized", detail))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/centralcloud/centralcloud/internal/logkey"
 	"github.com/centralcloud/centralcloud/internal/problem"
 	"github.com/centralcloud/centralcloud/queue"
+	"github.com/centralcloud/centralcloud/snapshots"
 	"github.com/centralcloud/centralcloud/store"
 )
 
@@ -226,26 +227,37 @@ func (a *API) runResponse(r *http.Request, p *Principal, runID uuid.UUID, client
 		},
 		Enterprise: enterprise{RetentionDays: policy.RetentionDays},
 	}
-	resp.PatternsChanged = clientETag != resp.PatternsETag
+	resp.PatternsChanged = !a.snapshotMatches(clientETag, resp.PatternsETag)
 	clientKey := r.Header.Get("X-Client-Key")
 	if resp.PatternsChanged && clientKey != "" && a.opts.Snapshots != nil {
 		inline, err := a.opts.Snapshots.Inline(clientKey)
+		if errors.Is(err, ErrInvalidClientKey) {
+			return nil, problem.InvalidField("X-Client-Key", err.Error())
+		}
 		if err != nil {
-			d := problem.InvalidField("X-Client-Key", err.Error())
-			return nil, d
+			zerolog.Ctx(r.Context()).Error().Err(err).Msg("inline snapshot failed")
+			return nil, problem.Internal()
 		}
 		resp.Snapshot = inline
 	}
 	return resp, nil
 }
 
-// emptySnapshotETag is the ETag used when no snapshot source is wired: the
-// SHA-256 of an empty input.
-const emptySnapshotETag = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+// snapshotMatches compares the client's ETag with the current one. A client
+// without an ETag is not counted in the ETag hit ratio.
+func (a *API) snapshotMatches(clientETag, current string) bool {
+	if clientETag == "" {
+		return false
+	}
+	if a.opts.Snapshots == nil {
+		return clientETag == current
+	}
+	return a.opts.Snapshots.Matches(clientETag)
+}
 
 func (a *API) currentETag() string {
 	if a.opts.Snapshots == nil {
-		return emptySnapshotETag
+		return snapshots.EmptyETag()
 	}
 	return a.opts.Snapshots.ETag()
 }

@@ -262,3 +262,18 @@ func TestRateLimitPerToken(t *testing.T) {
 	r = f.post("/scanner/runs", otherToken, runRequest(f.org.Login, "ci-rl", commitA))
 	require.NotEqual(t, http.StatusTooManyRequests, r.status)
 }
+
+func TestBadTokensRateLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	f := setup(t, func(o *options) { o.authFailures = 3 })
+	for range 3 {
+		r := f.post("/scanner/runs", "cct_guess", runRequest(f.org.Login, "ci-1", commitA))
+		requireProblem(t, r, http.StatusUnauthorized, "")
+	}
+	r := f.post("/scanner/runs", "cct_guess", runRequest(f.org.Login, "ci-1", commitA))
+	requireProblem(t, r, http.StatusTooManyRequests, "")
+	require.NotEmpty(t, r.header.Get("Retry-After"))
+	// Even a valid token from that address waits out the window.
+	r = f.post("/scanner/runs", f.token, runRequest(f.org.Login, "ci-1", commitA))
+	requireProblem(t, r, http.StatusTooManyRequests, "")
+}

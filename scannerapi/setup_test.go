@@ -21,6 +21,7 @@ import (
 	"github.com/centralcloud/centralcloud/database/dbtest"
 	"github.com/centralcloud/centralcloud/scannerapi"
 	"github.com/centralcloud/centralcloud/server"
+	"github.com/centralcloud/centralcloud/snapshots"
 	"github.com/centralcloud/centralcloud/store"
 )
 
@@ -35,27 +36,39 @@ type fixture struct {
 }
 
 type options struct {
-	maxBody   int64
-	rateLimit int
-	verify    scannerapi.InstallationVerifier
+	maxBody      int64
+	rateLimit    int
+	authFailures int
+	verify       scannerapi.InstallationVerifier
+	// snapshots, when set, serves the snapshot inline and at
+	// /patterns/snapshot.
+	snapshots *snapshots.Cache
 }
 
 func setup(t *testing.T, opts ...func(*options)) *fixture {
 	t.Helper()
-	o := options{maxBody: 1 << 20, rateLimit: 10000}
+	o := options{maxBody: 1 << 20, rateLimit: 10000, authFailures: 10000}
 	for _, fn := range opts {
 		fn(&o)
 	}
 	pool := dbtest.Pool(t)
 	reg := prometheus.NewRegistry()
+	var source scannerapi.SnapshotSource
+	var snapshotHandler http.Handler
+	if o.snapshots != nil {
+		source = cacheSource{o.snapshots}
+		snapshotHandler = snapshots.NewHandler(o.snapshots)
+	}
 	api := scannerapi.New(pool, scannerapi.Options{
-		Policies:           store.Policy{TelemetryEnabled: true, LearningEnabled: true, FailOn: "error"},
-		RateLimitPerMinute: o.rateLimit,
-		MaxFindings:        1000,
-		VerifyInstallation: o.verify,
-		Registerer:         reg,
+		Snapshots:             source,
+		Policies:              store.Policy{TelemetryEnabled: true, LearningEnabled: true, FailOn: "error"},
+		RateLimitPerMinute:    o.rateLimit,
+		MaxFindings:           1000,
+		AuthFailuresPerMinute: o.authFailures,
+		VerifyInstallation:    o.verify,
+		Registerer:            reg,
 	})
-	router := server.NewRouter(server.Routes{Scanner: api, Health: &server.Health{DB: pool}},
+	router := server.NewRouter(server.Routes{Scanner: api, Snapshot: snapshotHandler, Health: &server.Health{DB: pool}},
 		server.Options{Logger: zerolog.Nop(), MaxBodyBytes: o.maxBody, Registerer: reg})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)
@@ -163,4 +176,11 @@ func requireProblem(t *testing.T, r response, status int, field string) {
 	if field != "" {
 		require.Equal(t, field, r.body["field"], string(r.raw))
 	}
+}
+
+func jsonBody(t *testing.T, body any) io.Reader {
+	t.Helper()
+	data, err := json.Marshal(body)
+	require.NoError(t, err)
+	return bytes.NewReader(data)
 }

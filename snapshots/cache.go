@@ -26,7 +26,7 @@ type CacheOptions struct {
 }
 
 // Cache holds the current snapshot in memory. It starts with the empty
-// snapshot, so it can serve before the database answers; Run keeps it
+// snapshot, so it can serve before the database responds, and Run keeps it
 // current. It is safe for concurrent use.
 type Cache struct {
 	pool    *pgxpool.Pool
@@ -60,7 +60,8 @@ func (c *Cache) ETag() string {
 }
 
 // Loaded reports whether the cache has read the current snapshot from the
-// database at least once, so it serves what the database says is current.
+// database at least once, so it serves the snapshot the database marks
+// current.
 func (c *Cache) Loaded() bool {
 	return c.loaded.Load()
 }

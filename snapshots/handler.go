@@ -35,8 +35,8 @@ func NewHandler(cache *Cache) *Handler {
 // ServeHTTP evaluates If-None-Match first (304), then the client key (400
 // when a body would be sent without a valid key), then sends the encrypted
 // snapshot with its data key sealed to the client key. HEAD needs no client
-// key; it answers like GET without a body and, with no key, without the
-// sealed key.
+// key: it responds like GET without a body, and without the sealed key when
+// the request has no client key.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status := h.serve(w, r)
 	h.cache.opts.Metrics.observeRequest(r.Method, status)
@@ -49,7 +49,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 			"use GET or HEAD for the pattern snapshot"))
 		return http.StatusMethodNotAllowed
 	}
-	w.Header()["Vary"] = []string{vary}
+
+	w.Header().Add("Vary", vary)
 	snap := h.cache.Current()
 	cond, err := matchIfNoneMatch(r.Header.Values("If-None-Match"), snap.ETag)
 	if err != nil {
@@ -64,10 +65,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 		w.WriteHeader(http.StatusNotModified)
 		return http.StatusNotModified
 	}
+
 	sealed, status := h.sealForRequest(w, r, snap)
 	if status != 0 {
 		return status
 	}
+	writeSnapshot(w, r, snap, sealed)
+	return http.StatusOK
+}
+
+// writeSnapshot sends the 200 response; sealed is the X-Snapshot-Key value,
+// empty for a HEAD request without a client key.
+func writeSnapshot(w http.ResponseWriter, r *http.Request, snap *Snapshot, sealed string) {
 	hdr := w.Header()
 	setValidators(hdr, snap)
 	hdr["Content-Type"] = []string{wire.ContentType}
@@ -80,7 +89,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) int {
 	if r.Method == http.MethodGet {
 		_, _ = w.Write(snap.Ciphertext)
 	}
-	return http.StatusOK
 }
 
 // sealForRequest seals the data key to the request's client key and
@@ -105,7 +113,7 @@ func (h *Handler) sealForRequest(w http.ResponseWriter, r *http.Request, snap *S
 	}
 	sealed, err := snap.Seal(key)
 	if err != nil {
-		zerolog.Ctx(r.Context()).Info().Err(err).Msg("client key rejected by HPKE")
+		zerolog.Ctx(r.Context()).Debug().Err(err).Msg("client key rejected by HPKE")
 		return "", clientKeyProblem(w, "the "+string(key.Suite)+" public key cannot be used: "+err.Error())
 	}
 	return sealed.String(), 0
@@ -127,8 +135,8 @@ func setValidators(h http.Header, snap *Snapshot) {
 // returns errors that wrap it.
 var ErrInvalidClientKey = wire.ErrInvalidClientKey
 
-// IsClientKeyError reports whether err is a client key problem, which the
-// caller should answer with 400 naming the X-Client-Key header.
+// IsClientKeyError reports whether err is a client key problem, to which
+// the caller should respond with 400 naming the X-Client-Key header.
 func IsClientKeyError(err error) bool {
 	return errors.Is(err, wire.ErrInvalidClientKey)
 }

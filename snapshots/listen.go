@@ -21,11 +21,11 @@ const (
 // Run keeps the cache current until ctx ends: it listens on NotifyChannel
 // on a connection of its own and reloads on every notification, after each
 // (re)connect and every ReloadInterval. A lost connection is retried with
-// backoff; Run returns nil when ctx ends.
+// backoff, and Run returns nil when ctx ends.
 func (c *Cache) Run(ctx context.Context) error {
 	log := zerolog.Ctx(ctx).With().Str(logkey.Component, "snapshot_cache").Logger()
 	ctx = log.WithContext(ctx)
-	log.Info().Dur("reload_interval", c.opts.ReloadInterval).Msg("snapshot cache started")
+	log.Info().Dur(logkey.Interval, c.opts.ReloadInterval).Msg("snapshot cache started")
 	defer log.Info().Msg("snapshot cache stopped")
 
 	delay := minReconnectDelay
@@ -38,7 +38,7 @@ func (c *Cache) Run(ctx context.Context) error {
 		if connected {
 			delay = minReconnectDelay
 		}
-		log.Warn().Err(err).Dur("retry_in", delay).Msg("snapshot listener disconnected")
+		log.Warn().Err(err).Dur(logkey.RetryIn, delay).Msg("snapshot listener disconnected")
 		if !sleep(ctx, delay) {
 			return nil
 		}
@@ -49,6 +49,10 @@ func (c *Cache) Run(ctx context.Context) error {
 
 // listen connects, subscribes and reloads until the connection fails. It
 // reports whether the subscription was established.
+//
+// NOTE: LISTEN needs a session of its own. Through a proxy that pools
+// connections per transaction, such as PgBouncer in transaction mode, the
+// notifications do not arrive and only the interval reload applies.
 func (c *Cache) listen(ctx context.Context, trigger string) (bool, error) {
 	conn, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig.Copy())
 	if err != nil {

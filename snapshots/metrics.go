@@ -2,6 +2,7 @@ package snapshots
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,16 @@ type Metrics struct {
 	// currentCreated is the creation time of the served snapshot in Unix
 	// nanoseconds, 0 before the first one is held.
 	currentCreated atomic.Int64
+
+	// Counters of the frequent label values, resolved once because label
+	// hashing is a large part of a 304 response's cost.
+	frequentRequests map[requestLabels]prometheus.Counter
+	etagHits         map[string][2]prometheus.Counter // by source: miss, hit
+}
+
+type requestLabels struct {
+	method string
+	code   int
 }
 
 // RegisterMetrics creates the snapshot metrics and registers them with reg.
@@ -74,7 +85,23 @@ func RegisterMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			return nil, fmt.Errorf("register snapshot metrics: %w", err)
 		}
 	}
+	m.resolveFrequent()
 	return m, nil
+}
+
+func (m *Metrics) resolveFrequent() {
+	m.frequentRequests = map[requestLabels]prometheus.Counter{}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		for _, code := range []int{http.StatusOK, http.StatusNotModified, http.StatusBadRequest} {
+			m.frequentRequests[requestLabels{method, code}] = m.requests.WithLabelValues(method, strconv.Itoa(code))
+		}
+	}
+	m.etagHits = map[string][2]prometheus.Counter{}
+	for _, source := range []string{"http", "runs"} {
+		m.etagHits[source] = [2]prometheus.Counter{
+			m.etagChecks.WithLabelValues(source, "miss"), m.etagChecks.WithLabelValues(source, "hit"),
+		}
+	}
 }
 
 func (m *Metrics) currentAge() float64 {
@@ -86,20 +113,26 @@ func (m *Metrics) currentAge() float64 {
 }
 
 func (m *Metrics) observeRequest(method string, code int) {
-	if m != nil {
-		m.requests.WithLabelValues(method, strconv.Itoa(code)).Inc()
+	if m == nil {
+		return
 	}
+	if c, ok := m.frequentRequests[requestLabels{method, code}]; ok {
+		c.Inc()
+		return
+	}
+	m.requests.WithLabelValues(method, strconv.Itoa(code)).Inc()
 }
 
+// observeETagCheck counts one comparison from source "http" or "runs".
 func (m *Metrics) observeETagCheck(source string, hit bool) {
 	if m == nil {
 		return
 	}
-	result := "miss"
+	i := 0
 	if hit {
-		result = "hit"
+		i = 1
 	}
-	m.etagChecks.WithLabelValues(source, result).Inc()
+	m.etagHits[source][i].Inc()
 }
 
 func (m *Metrics) observeBuild(result string, started time.Time) {

@@ -86,7 +86,8 @@ func emptyDatabase(url string) error {
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `
-		TRUNCATE snapshot_current, snapshots, pattern_sets, data_key_wraps, data_keys, retired_keys;
+		TRUNCATE snapshot_current, snapshots, pattern_sets, data_key_wraps, data_keys, retired_keys,
+			learning_pattern_aggregates;
 		DROP TABLE IF EXISTS test_pattern_weights;
 		SELECT pgmq.purge_queue('centralcloud_patterns_sync');`)
 	return err

@@ -24,7 +24,7 @@ type Snapshot struct {
 }
 
 // emptyKeyLabel derives the data key of the empty snapshot. The empty
-// document is public, so its key and its all-zero nonce may be fixed; that
+// document is public, so its key and its all-zero nonce may be fixed. That
 // makes its body identical on every replica, as a strong ETag requires.
 const emptyKeyLabel = "centralcloud/empty-snapshot/v1"
 

@@ -119,3 +119,36 @@ func clearWeightsRequest(ctx context.Context, db database.DBTX) error {
 	}
 	return nil
 }
+
+// SnapshotInfo describes the current snapshot without its contents.
+type SnapshotInfo struct {
+	ETag string
+	// Empty is true before any snapshot is built; the other fields are
+	// then zero.
+	Empty             bool
+	PatternSetVersion int
+	PatternCount      int
+	PlaintextSize     int
+	CreatedAt         time.Time
+	MarkedAt          time.Time
+}
+
+// CurrentSnapshot describes the current snapshot, which is the empty one
+// before any build.
+func CurrentSnapshot(ctx context.Context, db database.DBTX) (SnapshotInfo, error) {
+	info := SnapshotInfo{}
+	err := db.QueryRow(ctx, `
+		SELECT s.etag, p.version, s.pattern_count, s.plaintext_size, s.created_at, c.marked_at
+		FROM snapshot_current c
+		JOIN snapshots s ON s.id = c.snapshot_id
+		JOIN pattern_sets p ON p.id = s.pattern_set_id`,
+	).Scan(&info.ETag, &info.PatternSetVersion, &info.PatternCount, &info.PlaintextSize, &info.CreatedAt,
+		&info.MarkedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return SnapshotInfo{ETag: EmptyETag(), Empty: true}, nil
+	}
+	if err != nil {
+		return SnapshotInfo{}, fmt.Errorf("load current snapshot: %w", err)
+	}
+	return info, nil
+}

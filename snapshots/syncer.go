@@ -78,8 +78,8 @@ func (s *Syncer) HandleMessage(ctx context.Context, body []byte) error {
 		return err
 	}
 	log.Info().Str(logkey.Reason, msg.Reason).Str(logkey.ETag, result.ETag).
-		Int(logkey.PatternSetVersion, result.PatternSetVersion).Bool("changed", result.Changed).
-		Bool("created", result.Created).Msg("patterns synced")
+		Int(logkey.PatternSetVersion, result.PatternSetVersion).Bool(logkey.Changed, result.Changed).
+		Bool(logkey.Created, result.Created).Msg("patterns synced")
 	return nil
 }
 
@@ -114,6 +114,7 @@ func buildOutcome(r SyncResult) string {
 	return "unchanged"
 }
 
+// syncTx builds and stores the snapshot inside tx, under the build lock.
 func (s *Syncer) syncTx(ctx context.Context, tx pgx.Tx) (SyncResult, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, syncLockID); err != nil {
 		return SyncResult{}, fmt.Errorf("lock snapshot builds: %w", err)
@@ -125,17 +126,13 @@ func (s *Syncer) syncTx(ctx context.Context, tx pgx.Tx) (SyncResult, error) {
 	if err != nil {
 		return SyncResult{}, err
 	}
-	weights, err := s.opts.Weights.Weights(ctx, tx)
-	if err != nil {
-		return SyncResult{}, fmt.Errorf("load pattern weights: %w", err)
-	}
-	doc := wire.Document{Format: wire.FormatVersion, Patterns: applyWeights(patterns, weights)}
-	plaintext, err := wire.Canonical(doc)
+	plaintext, err := s.document(ctx, tx, patterns)
 	if err != nil {
 		return SyncResult{}, err
 	}
 	result := SyncResult{ETag: wire.ComputeETag(plaintext), PatternSetVersion: set.Version,
 		PlaintextSize: len(plaintext)}
+
 	current, err := currentETag(ctx, tx)
 	if err != nil && !errors.Is(err, errNoCurrent) {
 		return SyncResult{}, err
@@ -143,6 +140,7 @@ func (s *Syncer) syncTx(ctx context.Context, tx pgx.Tx) (SyncResult, error) {
 	if current == result.ETag {
 		return result, clearWeightsRequest(ctx, tx)
 	}
+
 	id, found, err := findSnapshot(ctx, tx, result.ETag)
 	if err != nil {
 		return SyncResult{}, err
@@ -155,6 +153,17 @@ func (s *Syncer) syncTx(ctx context.Context, tx pgx.Tx) (SyncResult, error) {
 	}
 	result.Changed = true
 	return result, markCurrent(ctx, tx, id, result.ETag)
+}
+
+// document returns the canonical plaintext of patterns with the current
+// weights.
+func (s *Syncer) document(ctx context.Context, tx pgx.Tx, patterns []wire.Pattern) ([]byte, error) {
+	weights, err := s.opts.Weights.Weights(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("load pattern weights: %w", err)
+	}
+	doc := wire.Document{Format: wire.FormatVersion, Patterns: applyWeights(patterns, weights)}
+	return wire.Canonical(doc)
 }
 
 // storeSnapshot encrypts the plaintext under a fresh data key and stores it.

@@ -35,6 +35,7 @@ func (s *Syncer) RequestSyncIfWeightsChanged(ctx context.Context, db database.DB
 	if err != nil {
 		return false, err
 	}
+
 	patterns, err := s.currentPatterns(ctx, db, etag)
 	if err != nil {
 		return false, err
@@ -46,6 +47,7 @@ func (s *Syncer) RequestSyncIfWeightsChanged(ctx context.Context, db database.DB
 	if !weightsChanged(patterns, weights, s.opts.WeightChangeThreshold) {
 		return false, nil
 	}
+
 	var claimed bool
 	err = db.QueryRow(ctx, `
 		UPDATE snapshot_current SET weights_sync_requested_at = now()
@@ -58,6 +60,7 @@ func (s *Syncer) RequestSyncIfWeightsChanged(ctx context.Context, db database.DB
 	if err != nil {
 		return false, fmt.Errorf("record weights sync request: %w", err)
 	}
+
 	if _, err := queue.Send(ctx, db, queue.PatternsSync, SyncMessage{Reason: SyncReasonWeights}); err != nil {
 		return false, err
 	}

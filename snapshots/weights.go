@@ -12,8 +12,8 @@ import (
 // results, which a snapshot carries next to each pattern.
 type WeightSource interface {
 	// Weights returns a weight from 0 to 1 for each pattern id that has
-	// learned results, read through db so a caller's transaction sees its
-	// own changes.
+	// learned results. It reads through db, so the uncommitted changes of
+	// a caller's transaction count.
 	Weights(ctx context.Context, db database.DBTX) (map[string]float64, error)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/centralcloud/centralcloud/config"
 	"github.com/centralcloud/centralcloud/database/dbtest"
+	"github.com/centralcloud/centralcloud/learning"
 	"github.com/centralcloud/centralcloud/queue"
 )
 
@@ -123,9 +124,10 @@ func TestQueueUsageErrors(t *testing.T) {
 func TestQueueWorkersRunAndStop(t *testing.T) {
 	cfg := config.Default()
 	app := &cliApp{cfg: cfg, logger: zerolog.Nop()}
-	svc := &service{app: app, pool: dbtest.Pool(t), registry: prometheus.NewRegistry()}
+	reg := prometheus.NewRegistry()
+	svc := &service{app: app, pool: dbtest.Pool(t), registry: reg, gatherer: reg}
 	var registered []string
-	require.NoError(t, svc.addQueueWorkers(func(r *queue.Runner) error {
+	require.NoError(t, svc.addQueueWorkers(func(r *queue.Runner, _ *learning.Handler) error {
 		registered = append(registered, queue.Checks)
 		return r.Handle(queue.Checks, func(context.Context, queue.Message) error { return nil },
 			queueHandlerOptions(cfg.Queue, cfg.Queue.ChecksConcurrency))
@@ -139,7 +141,7 @@ func TestQueueWorkersRunAndStop(t *testing.T) {
 	for _, run := range svc.background {
 		go func() { errs <- run(ctx) }()
 	}
-	families, err := svc.registry.Gather()
+	families, err := svc.gatherer.Gather()
 	require.NoError(t, err)
 	var names []string
 	for _, f := range families {

@@ -26,10 +26,10 @@ func queueHandlerOptions(cfg config.QueueConfig, concurrency int) queue.HandlerO
 // addQueueWorkers adds the queue Runner and the retention job to the
 // service's background tasks. The Runner gets the learning handler, then
 // each function of register, which is where the checks and patterns sync
-// handlers join: register(runner) calls runner.Handle with
+// handlers join: register(runner, learningHandler) calls runner.Handle with
 // queueHandlerOptions. The Runner's metrics go to the service's registry;
 // the queue depth gauges are registered by registerQueueCollector.
-func (s *service) addQueueWorkers(register ...func(*queue.Runner) error) error {
+func (s *service) addQueueWorkers(register ...func(*queue.Runner, *learning.Handler) error) error {
 	cfg := s.app.cfg.Queue
 	metrics, err := queue.RegisterRunnerMetrics(s.registry)
 	if err != nil {
@@ -38,12 +38,13 @@ func (s *service) addQueueWorkers(register ...func(*queue.Runner) error) error {
 	runner := queue.NewRunner(s.pool, queue.RunnerOptions{
 		Logger: s.app.logger, ShutdownGrace: cfg.ShutdownGrace, Metrics: metrics,
 	})
-	err = learning.NewHandler(s.pool).Register(runner, queueHandlerOptions(cfg, cfg.LearningConcurrency))
+	learningHandler := learning.NewHandler(s.pool)
+	err = learningHandler.Register(runner, queueHandlerOptions(cfg, cfg.LearningConcurrency))
 	if err != nil {
 		return err
 	}
 	for _, add := range register {
-		if err := add(runner); err != nil {
+		if err := add(runner, learningHandler); err != nil {
 			return err
 		}
 	}

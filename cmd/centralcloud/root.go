@@ -30,6 +30,7 @@ func newRootCommand(app *cliApp) *cobra.Command {
 		newHealthcheckCommand(app),
 		newAuditCommand(app),
 		newQueueCommand(app),
+		newPatternsCommand(app), newKeysCommand(app),
 	)
 	markUsageErrors(root)
 	return root

@@ -15,9 +15,11 @@ import (
 
 	"github.com/centralcloud/centralcloud/githubapp"
 	"github.com/centralcloud/centralcloud/internal/logkey"
+	"github.com/centralcloud/centralcloud/learning"
 	"github.com/centralcloud/centralcloud/queue"
 	"github.com/centralcloud/centralcloud/scannerapi"
 	"github.com/centralcloud/centralcloud/server"
+	"github.com/centralcloud/centralcloud/snapshots"
 )
 
 // roles says which parts of the service a process runs.
@@ -59,10 +61,14 @@ func newWorkerCommand(app *cliApp) *cobra.Command {
 
 // service is the assembled process: every part and what it depends on.
 type service struct {
-	app      *cliApp
-	pool     *pgxpool.Pool
-	registry *prometheus.Registry
-	github   *githubapp.App
+	app       *cliApp
+	pool      *pgxpool.Pool
+	registry  prometheus.Registerer
+	gatherer  prometheus.Gatherer
+	github    *githubapp.App
+	snapshots snapshotParts
+	// http is set for processes that serve.
+	http *http.Server
 	// background runs until the context ends: workers, snapshot reloads,
 	// reconcilers.
 	background []func(context.Context) error
@@ -78,28 +84,17 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 	if err != nil {
 		return err
 	}
-	svc := &service{app: app, pool: pool, registry: newRegistry()}
-	if err := svc.registerQueueCollector(); err != nil {
-		return err
-	}
-	if svc.github, err = newGitHubApp(app, pool, svc.registry); err != nil {
+	reg := newRegistry()
+	svc, err := newService(app, pool, r, reg, reg)
+	if err != nil {
 		return err
 	}
 	if !svc.github.Enabled() {
 		logger.Warn().Msg("no GitHub App configured (github.app_id): webhooks and checks are off, the scanner API serves org tokens")
 	}
 	group, ctx := errgroup.WithContext(ctx)
-	if r.serve {
-		srv, err := svc.httpServer()
-		if err != nil {
-			return err
-		}
-		group.Go(func() error { return svc.serveHTTP(ctx, srv) })
-	}
-	if r.work {
-		if err := svc.addWorkers(); err != nil {
-			return err
-		}
+	if svc.http != nil {
+		group.Go(func() error { return svc.serveHTTP(ctx, svc.http) })
 	}
 	for _, run := range svc.background {
 		group.Go(func() error { return run(ctx) })
@@ -108,6 +103,33 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 	err = group.Wait()
 	logger.Info().Msg("centralcloud stopped")
 	return err
+}
+
+// newService builds every part that the roles need, registering their
+// metrics with reg, without starting anything.
+func newService(app *cliApp, pool *pgxpool.Pool, r roles, reg prometheus.Registerer, gatherer prometheus.Gatherer) (*service, error) {
+	svc := &service{app: app, pool: pool, registry: reg, gatherer: gatherer}
+	var err error
+	if err = svc.registerQueueCollector(); err != nil {
+		return nil, err
+	}
+	if svc.github, err = newGitHubApp(app, pool, reg); err != nil {
+		return nil, err
+	}
+	if err = svc.addSnapshots(r); err != nil {
+		return nil, err
+	}
+	if r.serve {
+		if svc.http, err = svc.httpServer(); err != nil {
+			return nil, err
+		}
+	}
+	if r.work {
+		if err = svc.addWorkers(); err != nil {
+			return nil, err
+		}
+	}
+	return svc, nil
 }
 
 func newRegistry() *prometheus.Registry {
@@ -120,16 +142,18 @@ func newRegistry() *prometheus.Registry {
 func (s *service) httpServer() (*http.Server, error) {
 	cfg := s.app.cfg
 	api := scannerapi.New(s.pool, scannerapi.Options{
-		Policies:           s.app.policyDefaults(),
-		RateLimitPerMinute: cfg.Scanner.RateLimitPerMinute,
-		MaxFindings:        cfg.Scanner.MaxFindings,
-		VerifyInstallation: s.github.ScannerVerifier(),
-		Registerer:         s.registry,
+		Policies:              s.app.policyDefaults(),
+		RateLimitPerMinute:    cfg.Scanner.RateLimitPerMinute,
+		MaxFindings:           cfg.Scanner.MaxFindings,
+		AuthFailuresPerMinute: cfg.Scanner.AuthFailuresPerMinute,
+		VerifyInstallation:    s.github.ScannerVerifier(),
+		Registerer:            s.registry,
 	})
 	routes := server.Routes{
 		Scanner:  api,
-		Health:   &server.Health{DB: s.pool},
-		Gatherer: s.registry,
+		Snapshot: snapshots.NewHandler(s.snapshots.cache),
+		Health:   &server.Health{DB: s.pool, SnapshotLoaded: s.snapshots.cache.Loaded},
+		Gatherer: s.gatherer,
 	}
 	if s.github.Enabled() {
 		routes.Webhook = s.github.WebhookHandler()
@@ -180,10 +204,10 @@ func (s *service) serveHTTP(ctx context.Context, srv *http.Server) error {
 func (s *service) addWorkers() error {
 	cfg := s.app.cfg.Queue
 	s.background = append(s.background, githubBackground(s.github)...)
-	return s.addQueueWorkers(func(r *queue.Runner) error {
+	return s.addQueueWorkers(func(r *queue.Runner, _ *learning.Handler) error {
 		checks := s.github.Checks()
 		return r.Handle(queue.Checks, func(ctx context.Context, m queue.Message) error {
 			return checks.HandleMessage(ctx, m.Body)
 		}, queueHandlerOptions(cfg, cfg.ChecksConcurrency))
-	})
+	}, s.registerSnapshotWorkers)
 }

@@ -63,10 +63,11 @@ const (
 	AdminURL       = "admin_url"
 )
 
-// Field keys for pattern snapshots. Reason and Trigger, which they also
-// use, are declared above.
+// Field keys for pattern snapshots.
 const (
 	PatternSetVersion = "pattern_set_version"
+	Changed           = "changed"
+	Created           = "created"
 )
 
 // Field keys for the scanner client and the scan command.

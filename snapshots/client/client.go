@@ -29,16 +29,16 @@ var ErrInvalidSnapshot = errors.New("invalid pattern snapshot")
 
 // Options configures a Client.
 type Options struct {
-	// HTTPClient sends the requests; nil means http.DefaultClient.
+	// HTTPClient sends the requests. Nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// Token is sent as "Authorization: Bearer <token>": an org token or a
 	// GitHub App installation token.
 	Token string
-	// Suite selects the HPKE suite of a generated key; empty means
+	// Suite selects the HPKE suite of a generated key. Empty means
 	// wire.SuiteX25519. Use wire.SuiteMLKEM768X25519 for post-quantum
 	// protection of the data key.
 	Suite wire.Suite
-	// PrivateKey receives the data keys; nil generates a key of Suite for
+	// PrivateKey receives the data keys. Nil generates a key of Suite for
 	// the lifetime of the Client.
 	PrivateKey hpke.PrivateKey
 }

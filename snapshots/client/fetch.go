@@ -31,9 +31,9 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("snapshot request failed with status %d", e.StatusCode)
 }
 
-// Fetch asks for the snapshot with If-None-Match set to the last ETag. It
-// returns the current snapshot and whether it differs from the last one; on
-// 304 that is the last snapshot and false. A snapshot that fails
+// Fetch requests the snapshot with If-None-Match set to the last ETag. It
+// returns the current snapshot and whether it differs from the last one,
+// so a 304 returns the last snapshot and false. A snapshot that fails
 // verification returns an error wrapping ErrInvalidSnapshot.
 func (c *Client) Fetch(ctx context.Context) (*Snapshot, bool, error) {
 	last := c.Last()

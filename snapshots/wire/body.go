@@ -21,8 +21,8 @@ var ErrBody = errors.New("snapshot body could not be decrypted")
 
 // EncryptBody encrypts a plaintext snapshot with AES-256-GCM under dataKey
 // and returns the nonce followed by the ciphertext and its 16-byte tag. A
-// nil nonce draws a random one; a fixed nonce is for content that is not
-// secret, such as the empty snapshot.
+// nil nonce draws a random one. Pass a fixed nonce only for content that is
+// not secret, such as the empty snapshot.
 func EncryptBody(dataKey []byte, etag string, plaintext, nonce []byte) ([]byte, error) {
 	aead, err := newGCM(dataKey)
 	if err != nil {
@@ -43,7 +43,7 @@ func EncryptBody(dataKey []byte, etag string, plaintext, nonce []byte) ([]byte, 
 }
 
 // DecryptBody reverses EncryptBody. It authenticates the ciphertext and its
-// binding to etag; it does not compare the plaintext's digest with etag.
+// binding to etag, but does not compare the plaintext's digest with etag.
 func DecryptBody(dataKey []byte, etag string, body []byte) ([]byte, error) {
 	aead, err := newGCM(dataKey)
 	if err != nil {

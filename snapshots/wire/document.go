@@ -32,7 +32,7 @@ type Pattern struct {
 	Rule     string   `json:"rule"`
 	Tags     []string `json:"tags,omitempty"`
 	// Weight is the confidence learned from scanner results across
-	// organisations, from 0 to 1; it is absent while no results exist.
+	// organisations, from 0 to 1. It is absent while no results exist.
 	Weight *float64 `json:"weight,omitempty"`
 }
 

@@ -11,7 +11,7 @@ import (
 
 // Suite names an HPKE ciphersuite (RFC 9180) that seals a snapshot's data
 // key to a client's public key. Every suite uses HKDF-SHA256 (KDF 0x0001)
-// and AES-256-GCM (AEAD 0x0002); they differ in the KEM.
+// and AES-256-GCM (AEAD 0x0002), so they differ only in the KEM.
 type Suite string
 
 // Supported suites.

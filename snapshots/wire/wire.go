@@ -28,7 +28,7 @@ const ContentType = "application/octet-stream"
 // ETagLength is the length of a bare ETag: the hex SHA-256 digest.
 const ETagLength = sha256.Size * 2
 
-// ComputeETag returns the bare ETag of a plaintext snapshot: the lowercase
+// ComputeETag computes the bare ETag of a plaintext snapshot: the lowercase
 // hex SHA-256 digest of its bytes.
 func ComputeETag(plaintext []byte) string {
 	sum := sha256.Sum256(plaintext)
