@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -22,8 +23,8 @@ import (
 	"github.com/centralcloud/centralcloud/store"
 )
 
-// scanServer is the real HTTP API, assembled by service.httpServer as
-// serve does, with one org and a token for it.
+// scanServer is the real HTTP API, assembled by newService as serve does
+// and with its background tasks running, with one org and a token for it.
 type scanServer struct {
 	url   string
 	org   string
@@ -35,15 +36,21 @@ func newScanServer(t *testing.T) *scanServer {
 	pool := dbtest.Pool(t)
 	app := &cliApp{stdout: io.Discard, stderr: io.Discard, cfg: config.Default(), logger: zerolog.Nop()}
 	app.cfg.Database.URL = dbtest.URL(t)
+	app.cfg.DataDir = t.TempDir()
 	app.pool = pool
-	// NOTE: these lines repeat runService's assembly of the service; keep
-	// them in step with it until it has a constructor of its own.
-	svc := &service{app: app, pool: pool, registry: newRegistry()}
-	var err error
-	svc.github, err = newGitHubApp(app, pool, svc.registry)
+	reg := newRegistry()
+	svc, err := newService(app, pool, roles{serve: true}, reg, reg)
 	require.NoError(t, err)
-	srv, err := svc.httpServer()
-	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	for _, run := range svc.background {
+		background.Go(func() { _ = run(ctx) })
+	}
+	t.Cleanup(func() {
+		cancel()
+		background.Wait()
+	})
+	srv := svc.http
 	ts := httptest.NewServer(srv.Handler)
 	t.Cleanup(ts.Close)
 
