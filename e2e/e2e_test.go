@@ -275,6 +275,7 @@ func (s *scenario) patternsPublished(t *testing.T) {
 	s.show(t, changed)
 	s.say(t, "the scanner's next run saw patterns_changed and got the new snapshot inline")
 	require.Equal(t, "true", changed.out["patterns_changed"])
+	require.Equal(t, "inline", changed.out["patterns_delivery"])
 	require.NotEqual(t, s.patternsETag, changed.out["patterns_etag"])
 	require.Equal(t, "3", changed.out["patterns"], "the snapshot holds the published patterns")
 	require.Equal(t, "1", changed.out["blocking_count"])
@@ -283,6 +284,7 @@ func (s *scenario) patternsPublished(t *testing.T) {
 	again := c.scan(c.servers[0], s.orgToken, repoName, randomHex(t, 20), "--state-dir", s.stateDir, "--findings", findings)
 	requireScan(t, again, scanBlocked)
 	require.Equal(t, "false", again.out["patterns_changed"], "the ETag kept in --state-dir is current")
+	require.Equal(t, "unchanged", again.out["patterns_delivery"])
 	require.Equal(t, s.patternsETag, again.out["patterns_etag"])
 	s.say(t, "the run after that revalidated with the ETag from --state-dir: patterns_changed false")
 

@@ -107,8 +107,16 @@ func printRun(out io.Writer, opts scanOptions, run *client.Run) {
 }
 
 func printSnapshot(out io.Writer, run *client.Run, state *client.State, snapshot *snapclient.Snapshot) {
+	delivery := "unchanged"
+	switch {
+	case run.Snapshot != nil:
+		delivery = "inline"
+	case run.PatternsChanged:
+		delivery = "fetched"
+	}
 	fmt.Fprintf(out, "patterns_etag: %s\n", run.PatternsETag)
 	fmt.Fprintf(out, "patterns_changed: %t\n", run.PatternsChanged)
+	fmt.Fprintf(out, "patterns_delivery: %s\n", delivery)
 	switch {
 	case snapshot != nil:
 		fmt.Fprintf(out, "patterns: %d\n", len(snapshot.Document.Patterns))

@@ -170,12 +170,14 @@ func TestScanStateDirKeepsETag(t *testing.T) {
 	r, first := runScanCLI(t, srv.args(randomCommit(t), "--sarif", sarif, "--state-dir", stateDir)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Equal(t, "true", first["patterns_changed"])
+	require.Equal(t, "inline", first["patterns_delivery"], "the registration response carries the snapshot")
 	require.FileExists(t, filepath.Join(stateDir, "state.json"))
 	require.FileExists(t, filepath.Join(stateDir, "snapshot.json"))
 
 	r, second := runScanCLI(t, srv.args(randomCommit(t), "--sarif", sarif, "--state-dir", stateDir)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Equal(t, "false", second["patterns_changed"])
+	require.Equal(t, "unchanged", second["patterns_delivery"])
 	require.Equal(t, first["patterns_etag"], second["patterns_etag"])
 }
 

@@ -147,6 +147,7 @@ func (s *service) httpServer() (*http.Server, error) {
 		MaxFindings:           cfg.Scanner.MaxFindings,
 		AuthFailuresPerMinute: cfg.Scanner.AuthFailuresPerMinute,
 		VerifyInstallation:    s.github.ScannerVerifier(),
+		Snapshots:             snapshotSource{s.snapshots.cache},
 		Registerer:            s.registry,
 	})
 	routes := server.Routes{
