@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -40,7 +41,9 @@ const (
 
 // cluster is the running service: its processes, database and settings.
 type cluster struct {
-	t             *testing.T
+	t *testing.T
+	// ctx ends at the scenario's deadline; commands and waits stop there.
+	ctx           context.Context
 	bins          binaries
 	dir           string
 	pool          *pgxpool.Pool
@@ -57,12 +60,11 @@ type server struct {
 	url  string
 }
 
-// startCluster builds the binaries and starts the fake GitHub, the serve
-// replicas and the workers on a fresh database, waiting until each replica
-// is ready.
-func startCluster(t *testing.T) *cluster {
+// startCluster starts the fake GitHub, the serve replicas and the workers
+// on a fresh database, and waits until each replica is ready.
+func startCluster(t *testing.T, ctx context.Context, bins binaries) *cluster {
 	t.Helper()
-	c := &cluster{t: t, bins: buildBinaries(t), dir: t.TempDir(), pool: dbtest.Pool(t)}
+	c := &cluster{t: t, ctx: ctx, bins: bins, dir: t.TempDir(), pool: dbtest.Pool(t)}
 	c.webhookSecret = randomHex(t, 20)
 	keyPath := c.writeAppKey()
 	c.fake = startFakeGitHub(t, c.bins.fakegithub, keyPath, c.writeSeed())
@@ -106,7 +108,7 @@ func (c *cluster) startWorker(name string) {
 // waitReady polls GET /readyz until the replica returns 200.
 func (c *cluster) waitReady(s *server) {
 	c.t.Helper()
-	eventually(c.t, 30*time.Second, s.proc.name+" ready", func() (bool, string) {
+	c.eventually(c.t, 30*time.Second, s.proc.name+" ready", func() (bool, string) {
 		if !s.proc.running() {
 			c.t.Fatalf("%s exited with status %d", s.proc.name, s.proc.exitCode())
 		}
@@ -172,6 +174,14 @@ func (c *cluster) writeSeed() string {
 	return path
 }
 
+// eventually waits for check like the function of that name, and stops at
+// the scenario's deadline at the latest.
+func (c *cluster) eventually(t *testing.T, timeout time.Duration, what string, check func() (bool, string)) {
+	t.Helper()
+	deadline, _ := c.ctx.Deadline()
+	eventually(t, deadline, timeout, what, check)
+}
+
 // cliResult is the outcome of one centralcloud command.
 type cliResult struct {
 	code   int
@@ -182,7 +192,7 @@ type cliResult struct {
 // cli runs the centralcloud binary with the cluster's configuration.
 func (c *cluster) cli(args ...string) cliResult {
 	c.t.Helper()
-	cmd := exec.Command(c.bins.centralcloud, args...)
+	cmd := exec.CommandContext(c.ctx, c.bins.centralcloud, args...)
 	cmd.Env = append(baseEnv(), c.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

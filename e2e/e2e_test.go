@@ -60,11 +60,15 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the end-to-end test builds and starts the service; it is skipped with -short")
 	}
+	s := &scenario{narrator: narrator{start: time.Now()}, stateDir: filepath.Join(t.TempDir(), "scanner-state")}
+	s.say(t, "building centralcloud and the fake GitHub")
+	bins := buildBinaries(t)
+	// The scenario, without the build, must finish within two minutes.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s := &scenario{narrator: narrator{start: time.Now()}, ctx: ctx, stateDir: filepath.Join(t.TempDir(), "scanner-state")}
-	s.say(t, "building centralcloud and the fake GitHub, starting 2 serve replicas and 2 workers on one database")
-	s.c = startCluster(t)
+	s.ctx = ctx
+	s.say(t, "starting the fake GitHub, 2 serve replicas and 2 workers on one database")
+	s.c = startCluster(t, ctx, bins)
 	for _, srv := range s.c.servers {
 		s.say(t, "%s ready at %s", srv.proc.name, srv.url)
 	}
@@ -123,7 +127,7 @@ func (s *scenario) installAndOpenPullRequest(t *testing.T) {
 // checks worker from the pull_request delivery.
 func (s *scenario) queuedCheckRun(t *testing.T) {
 	var runs []fakegithub.CheckRun
-	eventually(t, 20*time.Second, "a check run on the pull request's head commit", func() (bool, string) {
+	s.c.eventually(t, 20*time.Second, "a check run on the pull request's head commit", func() (bool, string) {
 		runs = s.c.fake.checkRuns(repoName, prHeadCommit)
 		return len(runs) > 0, fmt.Sprintf("%d check runs", len(runs))
 	})
@@ -205,7 +209,7 @@ func (s *scenario) checkRunsCompleted(t *testing.T) {
 func (c *cluster) waitCompleted(t *testing.T, repo, sha string) fakegithub.CheckRun {
 	t.Helper()
 	var runs []fakegithub.CheckRun
-	eventually(t, 30*time.Second, "a completed check run on "+sha, func() (bool, string) {
+	c.eventually(t, 30*time.Second, "a completed check run on "+sha, func() (bool, string) {
 		runs = c.fake.checkRuns(repo, sha)
 		if len(runs) == 0 {
 			return false, "no check run"
@@ -253,7 +257,7 @@ func (c *cluster) annotationBatches(t *testing.T, run fakegithub.CheckRun) []int
 func (s *scenario) patternsPublished(t *testing.T) {
 	c := s.c
 	learned := 0
-	eventually(t, 30*time.Second, "the first runs folded into the learning aggregates", func() (bool, string) {
+	c.eventually(t, 30*time.Second, "the first runs folded into the learning aggregates", func() (bool, string) {
 		learned = c.learnedFindings(t)
 		return learned > 0, fmt.Sprintf("%d findings learned", learned)
 	})
@@ -261,7 +265,7 @@ func (s *scenario) patternsPublished(t *testing.T) {
 	s.say(t, "learning aggregates hold %d findings; publishing a pattern set of 3 patterns", learned)
 	c.mustCLI("patterns", "publish", testdataPath(t, "patterns.yaml"))
 	for _, srv := range c.servers {
-		eventually(t, 30*time.Second, srv.proc.name+" serving the new snapshot", func() (bool, string) {
+		c.eventually(t, 30*time.Second, srv.proc.name+" serving the new snapshot", func() (bool, string) {
 			etag := c.snapshotETag(t, srv, s.orgToken)
 			return etag != "" && etag != `"`+s.patternsETag+`"`, "ETag " + etag
 		})
@@ -288,7 +292,7 @@ func (s *scenario) patternsPublished(t *testing.T) {
 	require.Equal(t, s.patternsETag, again.out["patterns_etag"])
 	s.say(t, "the run after that revalidated with the ETag from --state-dir: patterns_changed false")
 
-	eventually(t, 30*time.Second, "the new runs folded into the learning aggregates", func() (bool, string) {
+	c.eventually(t, 30*time.Second, "the new runs folded into the learning aggregates", func() (bool, string) {
 		now := c.learnedFindings(t)
 		return now >= learned+10, fmt.Sprintf("%d findings learned, %d before", now, learned)
 	})
@@ -388,7 +392,7 @@ func (s *scenario) workerKilled(t *testing.T) {
 		requireScan(t, r, scanBlocked)
 		results[commit] = r
 	}
-	eventually(t, 30*time.Second, victim.name+" holding checks messages", func() (bool, string) {
+	c.eventually(t, 30*time.Second, victim.name+" holding checks messages", func() (bool, string) {
 		inFlight := c.inFlightMessages(t)
 		return inFlight > 0, fmt.Sprintf("%d messages in flight", inFlight)
 	})
@@ -403,7 +407,7 @@ func (s *scenario) workerKilled(t *testing.T) {
 	}
 	// A check can complete before the killed worker's message comes back,
 	// so the counts are taken once that message is handled too.
-	eventually(t, 30*time.Second, "the checks queue drained", func() (bool, string) {
+	c.eventually(t, 30*time.Second, "the checks queue drained", func() (bool, string) {
 		queued := c.queuedMessages(t)
 		return queued == 0, fmt.Sprintf("%d messages queued", queued)
 	})

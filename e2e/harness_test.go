@@ -51,11 +51,14 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// eventually polls check every interval until it returns true or timeout
-// passes, then fails the test with check's last description of the state.
-func eventually(t *testing.T, timeout time.Duration, what string, check func() (bool, string)) {
+// eventually polls check every interval until it returns true, or until
+// timeout passes or the deadline, whichever comes first. Then it fails the
+// test with check's last description of the state.
+func eventually(t *testing.T, deadline time.Time, timeout time.Duration, what string, check func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	if own := time.Now().Add(timeout); own.Before(deadline) {
+		deadline = own
+	}
 	interval := 50 * time.Millisecond
 	for {
 		ok, state := check()
@@ -63,7 +66,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func() (
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, state)
+			t.Fatalf("timed out waiting for %s; last state: %s", what, state)
 		}
 		time.Sleep(interval)
 		interval = min(interval*2, 500*time.Millisecond)

@@ -20,7 +20,7 @@ func (c *cluster) scan(s *server, token, repo, commit string, args ...string) sc
 	c.t.Helper()
 	full := append([]string{"scan", "--server", s.url, "--owner", accountLogin, "--repo", repo,
 		"--commit", commit}, args...)
-	cmd := exec.Command(c.bins.centralcloud, full...)
+	cmd := exec.CommandContext(c.ctx, c.bins.centralcloud, full...)
 	cmd.Env = append(baseEnv(), "CENTRALCLOUD_SCAN_TOKEN="+token)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

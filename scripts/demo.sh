@@ -7,7 +7,8 @@
 #
 # It needs Go and PostgreSQL binaries (initdb, pg_ctl), like the tests. Set
 # CENTRALCLOUD_TEST_DATABASE_URL to use a running server instead of a
-# throwaway cluster. It takes about two minutes.
+# throwaway cluster. After the build, the scenario must finish within two
+# minutes.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
