@@ -69,10 +69,12 @@ func TestEndToEnd(t *testing.T) {
 	s.ctx = ctx
 	s.say(t, "starting the fake GitHub, 2 serve replicas and 2 workers on one database")
 	s.c = startCluster(t, ctx, bins)
+
 	for _, srv := range s.c.servers {
 		s.say(t, "%s ready at %s", srv.proc.name, srv.url)
 	}
 	s.say(t, "fake GitHub API at %s", s.c.fake.apiURL)
+
 	steps := []struct {
 		name string
 		run  func(t *testing.T)

@@ -42,8 +42,8 @@ func (c *cluster) scan(s *server, token, repo, commit string, args ...string) sc
 	return r
 }
 
-// Expected outcomes of a scan: exit status 1 covers both a blocked run and
-// a failure, which standard error tells apart.
+// Expected outcomes of a scan. Exit status 1 covers both a blocked run and
+// a failure, so requireScan reads standard error to separate them.
 const (
 	scanPassed  = 0
 	scanBlocked = 1
