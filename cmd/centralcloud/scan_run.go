@@ -31,6 +31,8 @@ func (e *blockedError) Error() string {
 	return fmt.Sprintf("run blocked: %d findings at or above fail_on %s", e.count, e.failOn)
 }
 
+// runScan reads the results and the state directory, builds the client and
+// checks the results locally, so that unreadable input registers no run.
 func runScan(ctx context.Context, app *cliApp, opts scanOptions) error {
 	input, err := readScanInput(opts)
 	if err != nil {
@@ -43,6 +45,7 @@ func runScan(ctx context.Context, app *cliApp, opts scanOptions) error {
 	if err != nil {
 		return err
 	}
+
 	logger := zerolog.New(zerolog.ConsoleWriter{Out: app.stderr, TimeFormat: time.TimeOnly}).
 		Level(zerolog.InfoLevel).With().Timestamp().Logger()
 	c, err := client.New(opts.server, client.Options{
@@ -56,6 +59,7 @@ func runScan(ctx context.Context, app *cliApp, opts scanOptions) error {
 	if err != nil {
 		return err
 	}
+
 	if err := c.Check(input.results); err != nil {
 		return fmt.Errorf("check results before registering the run: %w", err)
 	}
