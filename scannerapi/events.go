@@ -122,12 +122,17 @@ func (a *API) postEvent(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, d)
 		return
 	}
-	logger := zerolog.Ctx(r.Context()).With().Str(logkey.ServerRunID, v.runID.String()).Logger()
-	ctx := logger.WithContext(r.Context())
+	// The request's logger is updated in place, so the access log line
+	// carries the run too.
+	logger := zerolog.Ctx(r.Context())
+	logger.UpdateContext(func(c zerolog.Context) zerolog.Context {
+		return c.Str(logkey.ServerRunID, v.runID.String())
+	})
+	ctx := r.Context()
 	var resp *eventResponse
 	err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
 		var err error
-		resp, d, err = a.storeEvent(r.WithContext(ctx), tx, p, v)
+		resp, d, err = a.storeEvent(r, tx, p, v)
 		return err
 	})
 	if err != nil {
