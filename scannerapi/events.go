@@ -194,7 +194,7 @@ func runNotFound(id uuid.UUID) *problem.Details {
 }
 
 // checkRunScope limits installation tokens to runs of their repositories,
-// answering 404 as for a run that does not exist.
+// responding 404 as for a run that does not exist.
 func (a *API) checkRunScope(r *http.Request, tx pgx.Tx, p *Principal, run store.Run) (*problem.Details, error) {
 	if p.Kind != KindInstallationToken {
 		return nil, nil
@@ -275,7 +275,8 @@ func (a *API) fillConclusion(r *http.Request, tx pgx.Tx, runID uuid.UUID, failOn
 	return nil
 }
 
-// replayResponse answers a retried event with what the first attempt did.
+// replayResponse builds the response to a retried event from what the
+// first attempt stored.
 func (a *API) replayResponse(r *http.Request, tx pgx.Tx, p *Principal, prior store.Event) (*eventResponse, error) {
 	resp := &eventResponse{
 		Status: "ok", EventID: prior.ID.String(), Duplicate: true, Final: prior.Final,
