@@ -29,7 +29,8 @@ const installationTokenPrefix = "ghs_"
 // GitHub does not accept the token.
 var ErrInvalidInstallationToken = errors.New("installation token is not valid")
 
-// InstallationAccess is what a GitHub installation token may reach.
+// InstallationAccess is the installation and repositories that a GitHub
+// installation token may reach.
 type InstallationAccess struct {
 	InstallationID int64
 	AccountLogin   string

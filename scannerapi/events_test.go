@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/centralcloud/centralcloud/database/dbtest"
-	"github.com/centralcloud/centralcloud/internal/testfixtures"
+	"github.com/centralcloud/centralcloud/internal/fixtures"
 	"github.com/centralcloud/centralcloud/store"
 )
 
@@ -211,7 +211,7 @@ func TestEventBadInput(t *testing.T) {
 
 func sarifFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	return testfixtures.Read(t, "sarif/"+name)
+	return fixtures.Read(t, "sarif", name)
 }
 
 func sarifEvent(runID string, sarif []byte) []byte {

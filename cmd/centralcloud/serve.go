@@ -22,7 +22,7 @@ import (
 	"github.com/centralcloud/centralcloud/snapshots"
 )
 
-// roles says which parts of the service a process runs.
+// roles selects which parts of the service a process runs.
 type roles struct {
 	serve bool
 	work  bool
