@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/centralcloud/centralcloud/githubapp/fakegithub"
-	"github.com/centralcloud/centralcloud/internal/testfixtures"
+	"github.com/centralcloud/centralcloud/internal/fixtures"
 )
 
 // serviceTuning shortens the service's timers, so that a killed worker's
@@ -99,12 +99,12 @@ func TestEndToEnd(t *testing.T) {
 func (s *scenario) installAndOpenPullRequest(t *testing.T) {
 	c := s.c
 	deliveries := []struct{ event, file string }{
-		{"installation", "github/webhooks/installation/created.json"},
-		{"installation_repositories", "github/webhooks/installation_repositories/added.json"},
-		{"pull_request", "github/webhooks/pull_request/opened.json"},
+		{"installation", "webhooks/installation/created.json"},
+		{"installation_repositories", "webhooks/installation_repositories/added.json"},
+		{"pull_request", "webhooks/pull_request/opened.json"},
 	}
 	for i, d := range deliveries {
-		payload := testfixtures.Read(t, d.file)
+		payload := fixtures.Read(t, "github", d.file)
 		if d.event == "pull_request" {
 			payload = withInstallation(t, payload, installationID)
 		}
@@ -149,8 +149,8 @@ func (s *scenario) scanWithBothTokens(t *testing.T) {
 	s.say(t, "CI scans the pull request with an installation token: checkov (127 results) and plugin-verifier (36 without location)")
 	s.prRun = c.scan(c.servers[0], s.installationToken, repoName, prHeadCommit,
 		"--pull-request", strconv.Itoa(prNumber), "--ref", "refs/pull/2/head", "--state-dir", s.stateDir,
-		"--sarif", testfixtures.Path(t, "sarif/checkov-terraform-127-results.sarif.json"),
-		"--sarif", testfixtures.Path(t, "sarif/plugin-verifier-empty-locations.sarif.json"))
+		"--sarif", fixtures.Path(t, "sarif", "checkov-terraform-127-results.sarif.json"),
+		"--sarif", fixtures.Path(t, "sarif", "plugin-verifier-empty-locations.sarif.json"))
 	requireScan(t, s.prRun, scanBlocked)
 	s.show(t, s.prRun)
 	s.say(t, "centralcloud scan exited 1: the run is blocked, so CI fails")
@@ -166,7 +166,7 @@ func (s *scenario) scanWithBothTokens(t *testing.T) {
 	require.True(t, strings.HasPrefix(s.orgToken, "cct_"))
 	s.say(t, "CI scans a push build on master with an org token: cppcheck (188 results without a level)")
 	s.pushRun = c.scan(c.servers[1], s.orgToken, repoName, pushCommit, "--ref", "refs/heads/master",
-		"--sarif", testfixtures.Path(t, "sarif/cppcheck-188-results-no-level.sarif.json"))
+		"--sarif", fixtures.Path(t, "sarif", "cppcheck-188-results-no-level.sarif.json"))
 	requireScan(t, s.pushRun, scanPassed)
 	s.show(t, s.pushRun)
 	s.say(t, "centralcloud scan exited 0: nothing blocks")

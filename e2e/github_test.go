@@ -16,7 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/centralcloud/centralcloud/githubapp/fakegithub"
-	"github.com/centralcloud/centralcloud/internal/testfixtures"
+	"github.com/centralcloud/centralcloud/internal/fixtures"
 )
 
 // fakeGitHub is the fake GitHub API server process and its control API.
@@ -30,9 +30,13 @@ type fakeGitHub struct {
 
 func startFakeGitHub(t *testing.T, bin, keyPath, seedPath string) *fakeGitHub {
 	t.Helper()
+	fixturesDir, err := fixtures.Dir("github")
+	if err != nil {
+		t.Fatal(err)
+	}
 	proc, apiURL := startProcess(t, "fakegithub", bin, nil, true,
 		"-app-id", fmt.Sprint(appID), "-private-key", keyPath, "-seed", seedPath,
-		"-fixtures", testfixtures.Path(t, "github"))
+		"-fixtures", fixturesDir)
 	u, err := url.Parse(apiURL)
 	if err != nil || u.Host == "" {
 		t.Fatalf("fakegithub printed %q, not its API URL", apiURL)

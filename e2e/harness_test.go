@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/centralcloud/centralcloud/internal/testfixtures"
 )
 
 // binaries are the programs under test.
@@ -30,7 +28,7 @@ func buildBinaries(t *testing.T) binaries {
 		{"./githubapp/fakegithub/cmd/fakegithub", bins.fakegithub},
 	} {
 		cmd := exec.Command("go", "build", "-o", target.out, target.pkg)
-		cmd.Dir = testfixtures.ModuleRoot(t)
+		cmd.Dir = ".." // go test runs in the package directory, e2e/
 		if output, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", target.pkg, err, output)
 		}

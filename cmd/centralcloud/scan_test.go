@@ -19,7 +19,7 @@ import (
 
 	"github.com/centralcloud/centralcloud/config"
 	"github.com/centralcloud/centralcloud/database/dbtest"
-	"github.com/centralcloud/centralcloud/internal/testfixtures"
+	"github.com/centralcloud/centralcloud/internal/fixtures"
 	"github.com/centralcloud/centralcloud/store"
 )
 
@@ -96,7 +96,7 @@ func randomCommit(t *testing.T) string {
 func TestScanBlockedRunExitsOne(t *testing.T) {
 	t.Parallel()
 	srv := newScanServer(t)
-	sarif := testfixtures.Path(t, "sarif/semgrep-nosemgrep-suppressed.sarif.json")
+	sarif := fixtures.Path(t, "sarif", "semgrep-nosemgrep-suppressed.sarif.json")
 
 	r, out := runScanCLI(t, srv.args(randomCommit(t), "--sarif", sarif)...)
 	require.Equal(t, 1, r.code, r.stderr)
@@ -114,7 +114,7 @@ func TestScanBlockedRunExitsOne(t *testing.T) {
 func TestScanCleanRunExitsZero(t *testing.T) {
 	t.Parallel()
 	srv := newScanServer(t)
-	sarif := testfixtures.Path(t, "sarif/gitleaks-secret-nonstandard-fingerprints.sarif.json")
+	sarif := fixtures.Path(t, "sarif", "gitleaks-secret-nonstandard-fingerprints.sarif.json")
 
 	r, out := runScanCLI(t, srv.args(randomCommit(t), "--sarif", sarif)...)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -127,8 +127,8 @@ func TestScanRerunReusesRunAndEvents(t *testing.T) {
 	t.Parallel()
 	srv := newScanServer(t)
 	commit := randomCommit(t)
-	args := srv.args(commit, "--sarif", testfixtures.Path(t, "sarif/checkov-terraform-127-results.sarif.json"),
-		"--sarif", testfixtures.Path(t, "sarif/msbuild-result-without-location.sarif.json"))
+	args := srv.args(commit, "--sarif", fixtures.Path(t, "sarif", "checkov-terraform-127-results.sarif.json"),
+		"--sarif", fixtures.Path(t, "sarif", "msbuild-result-without-location.sarif.json"))
 
 	first, firstOut := runScanCLI(t, args...)
 	second, secondOut := runScanCLI(t, args...)
@@ -165,7 +165,7 @@ func TestScanStateDirKeepsETag(t *testing.T) {
 	t.Parallel()
 	srv := newScanServer(t)
 	stateDir := filepath.Join(t.TempDir(), "state")
-	sarif := testfixtures.Path(t, "sarif/gitleaks-secret-nonstandard-fingerprints.sarif.json")
+	sarif := fixtures.Path(t, "sarif", "gitleaks-secret-nonstandard-fingerprints.sarif.json")
 
 	r, first := runScanCLI(t, srv.args(randomCommit(t), "--sarif", sarif, "--state-dir", stateDir)...)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -185,7 +185,7 @@ func TestScanInvalidTokenExitsOne(t *testing.T) {
 	t.Parallel()
 	srv := newScanServer(t)
 	secret := "cct_" + strings.Repeat("0", 40)
-	args := srv.args(randomCommit(t), "--sarif", testfixtures.Path(t, "sarif/gitleaks-secret-nonstandard-fingerprints.sarif.json"))
+	args := srv.args(randomCommit(t), "--sarif", fixtures.Path(t, "sarif", "gitleaks-secret-nonstandard-fingerprints.sarif.json"))
 	args[3] = secret
 
 	r, _ := runScanCLI(t, args...)
@@ -197,7 +197,7 @@ func TestScanInvalidTokenExitsOne(t *testing.T) {
 func TestScanInvalidSARIFExitsOne(t *testing.T) {
 	t.Parallel()
 	srv := newScanServer(t)
-	sarif := testfixtures.Path(t, "sarif/binskim-v2.0.0-bom-trailing-comma-INVALID.sarif.json")
+	sarif := fixtures.Path(t, "sarif", "binskim-v2.0.0-bom-trailing-comma-INVALID.sarif.json")
 
 	r, _ := runScanCLI(t, srv.args(randomCommit(t), "--sarif", sarif)...)
 	require.Equal(t, 1, r.code)
@@ -234,7 +234,7 @@ func TestScanTokenFromEnvironment(t *testing.T) {
 	srv := newScanServer(t)
 	t.Setenv(envScanToken, srv.token)
 	args := []string{"--server", srv.url, "--owner", srv.org, "--repo", "widgets", "--commit", randomCommit(t),
-		"--sarif", testfixtures.Path(t, "sarif/gitleaks-secret-nonstandard-fingerprints.sarif.json")}
+		"--sarif", fixtures.Path(t, "sarif", "gitleaks-secret-nonstandard-fingerprints.sarif.json")}
 
 	r, out := runScanCLI(t, args...)
 	require.Equal(t, 0, r.code, r.stderr)

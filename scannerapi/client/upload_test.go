@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/centralcloud/centralcloud/internal/testfixtures"
+	"github.com/centralcloud/centralcloud/internal/fixtures"
 	"github.com/centralcloud/centralcloud/scannerapi/client"
 )
 
@@ -127,7 +127,7 @@ func TestSARIFLogIsSentWhole(t *testing.T) {
 	t.Parallel()
 	srv := newScriptedServer(t, eventReply)
 	c := srv.client(client.Options{Limits: client.Limits{BatchSize: 100}})
-	log := testfixtures.Read(t, "sarif/fxcop-927-results-suppressions.sarif.json")
+	log := fixtures.Read(t, "sarif", "fxcop-927-results-suppressions.sarif.json")
 
 	result, err := c.Upload(context.Background(), "run-1", client.Results{SARIF: [][]byte{log}})
 	require.NoError(t, err)
@@ -141,7 +141,7 @@ func TestLargeSARIFLogIsSplit(t *testing.T) {
 	t.Parallel()
 	srv := newScriptedServer(t, eventReply)
 	c := srv.client(client.Options{Limits: client.Limits{BatchSize: 100, MaxEventFindings: 500}})
-	log := testfixtures.Read(t, "sarif/fxcop-927-results-suppressions.sarif.json")
+	log := fixtures.Read(t, "sarif", "fxcop-927-results-suppressions.sarif.json")
 	var original map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(log, &original))
 
@@ -182,7 +182,7 @@ func TestSARIFSplitKeepsRunsApart(t *testing.T) {
 	t.Parallel()
 	srv := newScriptedServer(t, eventReply)
 	c := srv.client(client.Options{Limits: client.Limits{BatchSize: 2, MaxEventFindings: 1}})
-	log := testfixtures.Read(t, "sarif/codeql-lgtm-two-runs.sarif.json")
+	log := fixtures.Read(t, "sarif", "codeql-lgtm-two-runs.sarif.json")
 
 	result, err := c.Upload(context.Background(), "run-1", client.Results{SARIF: [][]byte{log}})
 	require.NoError(t, err)
@@ -211,7 +211,7 @@ func TestSARIFByteOrderMarkIsDropped(t *testing.T) {
 	t.Parallel()
 	srv := newScriptedServer(t, eventReply)
 	c := srv.client(client.Options{})
-	log := testfixtures.Read(t, "sarif/patternmatcher-utf8-bom.sarif.json")
+	log := fixtures.Read(t, "sarif", "patternmatcher-utf8-bom.sarif.json")
 	require.True(t, bytes.HasPrefix(log, []byte{0xEF, 0xBB, 0xBF}))
 
 	result, err := c.Upload(context.Background(), "run-1", client.Results{SARIF: [][]byte{log}})
@@ -224,10 +224,10 @@ func TestInvalidSARIFIsRejectedLocally(t *testing.T) {
 	srv := newScriptedServer(t, eventReply)
 	c := srv.client(client.Options{})
 	for _, name := range []string{
-		"sarif/binskim-v2.0.0-bom-trailing-comma-INVALID.sarif.json",
-		"sarif/sarifsdk-not-a-sarif-log-INVALID.sarif.json",
+		"binskim-v2.0.0-bom-trailing-comma-INVALID.sarif.json",
+		"sarifsdk-not-a-sarif-log-INVALID.sarif.json",
 	} {
-		_, err := c.Upload(context.Background(), "run-1", client.Results{SARIF: [][]byte{testfixtures.Read(t, name)}})
+		_, err := c.Upload(context.Background(), "run-1", client.Results{SARIF: [][]byte{fixtures.Read(t, "sarif", name)}})
 		require.ErrorIs(t, err, client.ErrInvalidSARIF, name)
 	}
 	require.Empty(t, srv.recorded())
