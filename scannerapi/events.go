@@ -145,7 +145,7 @@ func (a *API) postEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	a.metrics.events.WithLabelValues(v.results.Format, fmt.Sprint(v.final)).Inc()
 	a.metrics.findings.Add(float64(resp.FindingsStored))
-	logger.Info().Str("scanner_event_id", resp.EventID).Bool("final", resp.Final).Bool("duplicate", resp.Duplicate).
+	logger.Info().Str(logkey.ScannerEventID, resp.EventID).Bool(logkey.Final, resp.Final).Bool(logkey.Duplicate, resp.Duplicate).
 		Int("findings", resp.FindingsStored).Msg("event stored")
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -77,3 +77,17 @@ const (
 	Delay     = "delay"
 	EventID   = "event_id"
 )
+
+// Field keys for the service process and the embedded database.
+const (
+	Port           = "port"
+	OwnerPID       = "owner_pid"
+	User           = "user"
+	Timeout        = "timeout"
+	Waited         = "waited"
+	Serve          = "serve"
+	Work           = "work"
+	Final          = "final"
+	Duplicate      = "duplicate"
+	ScannerEventID = "scanner_event_id"
+)

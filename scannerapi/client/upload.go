@@ -60,7 +60,7 @@ func (c *Client) Upload(ctx context.Context, serverRunID string, results Results
 		if err != nil {
 			return nil, fmt.Errorf("event %d of %d: %w", i+1, len(batches), err)
 		}
-		c.logger.Debug().Str(logkey.EventID, event.EventID).Bool("duplicate", result.Duplicate).
+		c.logger.Debug().Str(logkey.EventID, event.EventID).Bool(logkey.Duplicate, result.Duplicate).
 			Int("findings", b.findings).Msg("event posted")
 		summary.FindingsSent += b.findings
 		if result.Duplicate {
