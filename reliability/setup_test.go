@@ -94,8 +94,9 @@ func setup(t testing.TB) *env {
 }
 
 // setupWithPool is setup on a pool of the caller's, for tests that break
-// the database under it.
-func setupWithPool(t testing.TB, pool *pgxpool.Pool) *env {
+// the database under it. apiURL, when given, replaces the fake GitHub's
+// URL as the App's API URL, for a proxy in front of the fake.
+func setupWithPool(t testing.TB, pool *pgxpool.Pool, apiURL ...func(*fakegithub.Server) string) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
@@ -108,7 +109,11 @@ func setupWithPool(t testing.TB, pool *pgxpool.Pool) *env {
 	})
 	require.NoError(t, err)
 	t.Cleanup(e.github.Close)
-	e.srv = httptest.NewServer(e.router(t))
+	githubURL := e.github.URL()
+	for _, u := range apiURL {
+		githubURL = u(e.github)
+	}
+	e.srv = httptest.NewServer(e.router(t, githubURL))
 	t.Cleanup(e.srv.Close)
 	e.a = e.credentials(e.a)
 	e.b = e.credentials(e.b)
@@ -152,13 +157,13 @@ func (e *env) credentials(ten tenant) tenant {
 	return ten
 }
 
-func (e *env) router(t testing.TB) http.Handler {
+func (e *env) router(t testing.TB, githubURL string) http.Handler {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	var err error
 	e.app, err = githubapp.New(githubapp.Options{
 		AppID: testAppID, PrivateKey: appKeyPEM(), WebhookSecret: testWebhookSecret,
-		V3APIURL: e.github.URL(), WebURL: e.github.WebURL(), RequestTimeout: 10 * time.Second,
+		V3APIURL: githubURL, WebURL: e.github.WebURL(), RequestTimeout: 10 * time.Second,
 	}, githubapp.Dependencies{Pool: e.pool, Registerer: reg, Logger: testLogger(t)})
 	require.NoError(t, err)
 	cache := newSnapshotCache(t, e.ctx, e.pool)
