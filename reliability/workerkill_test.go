@@ -22,7 +22,7 @@ const (
 	killAfterCall  = "after GitHub applied the call"
 )
 
-// killProxy stands between the App and the fake GitHub. At the chosen call
+// killProxy is a reverse proxy between the App and the fake GitHub. At the chosen call
 // it cancels the worker's context, as if the worker process died, either
 // before forwarding the call or after GitHub applied it but before the
 // worker read the response.
