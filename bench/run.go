@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// runner holds what the scenarios of one run share.
+type runner struct {
+	t      Target
+	o      Options
+	c      *client
+	nonce  string
+	etag   string
+	report Report
+}
+
+// Run measures every scenario that the target allows, one after the other,
+// and returns the report. Scenario failures are in the report's error
+// counts; Run returns an error only when a scenario cannot be set up.
+func Run(ctx context.Context, t Target, o Options) (Report, error) {
+	o.Requests = max(1, o.Requests)
+	o.Concurrency = max(1, o.Concurrency)
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	r := &runner{t: t, o: o, c: newClient(t.URL, o.Concurrency), nonce: randomHex(4)}
+	defer r.c.close()
+	r.report.RSSNote = t.RSSNote
+	if t.RSS != nil {
+		idle, err := t.RSS()
+		if err != nil {
+			return Report{}, err
+		}
+		r.report.IdleRSS = idle
+	}
+	steps := []func(context.Context) error{r.snapshot, r.runs, r.events, r.webhooks, r.queue, r.checks}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return r.report, err
+		}
+	}
+	return r.report, nil
+}
+
+// load is the options' load at full speed.
+func (r *runner) load(requests int) Load {
+	return Load{Requests: requests, Concurrency: r.o.Concurrency, Duration: r.o.Duration}
+}
+
+// measure runs ours and then, when limit is set, the limit with the same
+// load, and adds the row.
+func (r *runner) measure(ctx context.Context, name string, load Load, ours Op, limitName string, limit Op) {
+	fmt.Fprintf(r.o.Out, "bench: %s\n", name)
+	stop := peakRSS(r.t.RSS)
+	row := Row{Ours: Drive(ctx, name, load, ours)}
+	row.PeakRSS = stop()
+	if limit != nil {
+		lim := Drive(ctx, name+" (limit)", load, limit)
+		row.Limit, row.LimitName = &lim, limitName
+	}
+	r.report.Rows = append(r.report.Rows, row)
+}
+
+// authHeader returns the scanner API's headers.
+func (r *runner) authHeader() http.Header {
+	return http.Header{"Authorization": {"Bearer " + r.t.Token}, "Content-Type": {"application/json"}}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// commitFor returns a 40-hex-digit commit SHA unique to the run, key and i.
+func (r *runner) commitFor(key string, i int) string {
+	sum := sha1.Sum(fmt.Appendf(nil, "%s/%s/%d", r.nonce, key, i))
+	return hex.EncodeToString(sum[:])
+}
