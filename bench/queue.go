@@ -41,10 +41,17 @@ func (r *runner) queue(ctx context.Context) error {
 		return pool.QueryRow(ctx, "SELECT * FROM pgmq.send($1, $2::jsonb)", name, raw).Scan(&id)
 	})
 	reads := r.load(max(1, r.o.Requests/10))
+	// Both ways of reading find ten messages on every read.
+	if err := fill(ctx, r, name, 2*10*reads.Requests); err != nil {
+		return err
+	}
 	r.measure(ctx, "queue read 10 + delete", reads, func(ctx context.Context, _ int) error {
 		msgs, err := queue.Read(ctx, pool, name, time.Minute, 10)
-		if err != nil || len(msgs) == 0 {
-			return fmt.Errorf("read %d messages: %w", len(msgs), err)
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			return fmt.Errorf("queue %s is empty", name)
 		}
 		ids := make([]int64, len(msgs))
 		for i, m := range msgs {
@@ -77,9 +84,27 @@ func rawReadDelete(ctx context.Context, r *runner, name string) error {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return fmt.Errorf("raw read %d messages: %w", len(ids), err)
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return fmt.Errorf("queue %s is empty", name)
 	}
 	_, err = r.t.Pool.Exec(ctx, "SELECT * FROM pgmq.delete($1, $2::bigint[])", name, ids)
 	return err
+}
+
+// fill sends n messages to the queue in batches of 100, untimed.
+func fill(ctx context.Context, r *runner, name string, n int) error {
+	for n > 0 {
+		batch := make([]any, min(n, 100))
+		for i := range batch {
+			batch[i] = queueBody
+		}
+		if _, err := queue.SendBatch(ctx, r.t.Pool, name, batch, 0); err != nil {
+			return fmt.Errorf("fill queue %s: %w", name, err)
+		}
+		n -= len(batch)
+	}
+	return nil
 }
