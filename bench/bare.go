@@ -16,10 +16,10 @@ import (
 	"github.com/centralcloud/centralcloud/snapshots/wire"
 )
 
-// bareSnapshotHandler is the limit for GET /patterns/snapshot: a plain
-// handler that sends the same headers and body as the service, and seals a
-// data key to the client key per 200 response, but compares If-None-Match as
-// one string and has no authentication, validation or metrics.
+// bareSnapshotHandler is the limit for GET /patterns/snapshot. It sends the
+// same headers and body as the service and seals a data key to the client
+// key per 200 response. It compares If-None-Match as one string and has no
+// authentication, validation or metrics.
 func bareSnapshotHandler(etag string, body []byte) http.Handler {
 	quoted := wire.QuoteETag(etag)
 	dataKey := make([]byte, wire.DataKeySize)
@@ -54,7 +54,7 @@ func bareSnapshotHandler(etag string, body []byte) http.Handler {
 }
 
 // bareWebhookHandler is the limit for webhook deliveries: it reads the
-// body, checks the HMAC-SHA256 signature and answers 200, storing nothing.
+// body, checks the HMAC-SHA256 signature and returns 200, storing nothing.
 func bareWebhookHandler(secret string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)

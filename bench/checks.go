@@ -68,7 +68,7 @@ func (r *runner) drainChecks(ctx context.Context) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the checks queue still holds %d messages after 5 minutes; are the checks workers failing?", stats.Length)
+			return fmt.Errorf("the checks queue still contains %d messages after 5 minutes: check the service log for failing checks workers", stats.Length)
 		}
 		select {
 		case <-ctx.Done():

@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"slices"
 	"net/http"
+	"slices"
 )
 
 // runner holds what the scenarios of one run share.
