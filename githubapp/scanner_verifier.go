@@ -17,11 +17,11 @@ func (a *App) ScannerVerifier() scannerapi.InstallationVerifier {
 	}
 	return func(ctx context.Context, token string) (*scannerapi.InstallationAccess, error) {
 		access, err := verifier.Verify(ctx, token)
-		// NOTE: a token of a suspended installation, or of repositories
-		// without the App, gets 401 like an invalid one, because the
-		// scanner API has no error for them yet.
-		if errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrNotInstalled) ||
-			errors.Is(err, ErrInstallationSuspended) {
+		switch {
+		case errors.Is(err, ErrInstallationSuspended):
+			return nil, errors.Join(scannerapi.ErrInstallationSuspended, err)
+		case errors.Is(err, ErrInvalidToken), errors.Is(err, ErrNotInstalled):
+			// A token whose repositories lack the App is not one of ours.
 			return nil, errors.Join(scannerapi.ErrInvalidInstallationToken, err)
 		}
 		if err != nil {

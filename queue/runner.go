@@ -162,7 +162,7 @@ func (r *Runner) waitForHandlers(wg *sync.WaitGroup, cancelHandlers context.Canc
 	select {
 	case <-done:
 	case <-abandon.C:
-		logger.Error().Dur("waited", abandonAfter).Msg("handlers ignored cancellation: abandoning them")
+		logger.Error().Dur(logkey.Waited, abandonAfter).Msg("handlers ignored cancellation: abandoning them")
 	}
 }
 

@@ -30,7 +30,7 @@ type SnapshotSource interface {
 	// Inline returns the encrypted snapshot with its data key sealed to
 	// clientKey (the X-Client-Key header value), as a JSON-encodable value.
 	// A malformed key returns an error wrapping ErrInvalidClientKey that
-	// says what is expected.
+	// names the expected format.
 	Inline(clientKey string) (any, error)
 }
 
@@ -50,7 +50,7 @@ type Options struct {
 	// VerifyInstallation checks GitHub installation tokens; nil rejects
 	// them.
 	VerifyInstallation InstallationVerifier
-	// Snapshots provides the pattern snapshot; nil answers with the empty
+	// Snapshots provides the pattern snapshot; nil responds with the empty
 	// snapshot's ETag and never sends a snapshot inline.
 	Snapshots SnapshotSource
 	// Registerer receives the API's metrics; nil registers nothing.

@@ -25,11 +25,16 @@ const (
 // installationTokenPrefix starts GitHub App installation access tokens.
 const installationTokenPrefix = "ghs_"
 
-// ErrInvalidInstallationToken is returned by an InstallationVerifier when
-// GitHub does not accept the token.
-var ErrInvalidInstallationToken = errors.New("installation token is not valid")
+// Errors that an InstallationVerifier returns.
+var (
+	// ErrInvalidInstallationToken means GitHub does not accept the token.
+	ErrInvalidInstallationToken = errors.New("installation token is not valid")
+	// ErrInstallationSuspended means the token's installation is suspended.
+	ErrInstallationSuspended = errors.New("installation is suspended")
+)
 
-// InstallationAccess is what a GitHub installation token may reach.
+// InstallationAccess is the installation and repositories that a GitHub
+// installation token may reach.
 type InstallationAccess struct {
 	InstallationID int64
 	AccountLogin   string
@@ -102,8 +107,7 @@ func (a *API) Authenticate(next http.Handler) http.Handler {
 		}
 		switch p.Org.InstallationStatus {
 		case "suspended":
-			problem.Write(w, problem.New(http.StatusForbidden, "installation-suspended",
-				"the CentralCloud GitHub App installation of "+p.Org.Login+" is suspended: an org owner can unsuspend it in the org's GitHub settings"))
+			writeSuspended(w, p.Org.Login)
 			return
 		case "deleted":
 			problem.Write(w, problem.New(http.StatusForbidden, "installation-deleted",
@@ -157,6 +161,8 @@ func (a *API) authFailed(w http.ResponseWriter, r *http.Request, err error) {
 		a.unauthorized(w, r, "the token has expired: create a new one with `centralcloud tokens create`")
 	case errors.Is(err, store.ErrTokenInvalid), errors.Is(err, ErrInvalidInstallationToken):
 		a.unauthorized(w, r, "the token is not valid: send an org token (cct_...) or a GitHub App installation token (ghs_...)")
+	case errors.Is(err, ErrInstallationSuspended):
+		writeSuspended(w, "this token's account")
 	case errors.Is(err, errInstallationTokensOff):
 		a.unauthorized(w, r, err.Error())
 	default:
@@ -169,6 +175,11 @@ func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, detail string
 	a.countAuthFailure(w, r)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="centralcloud"`)
 	problem.Write(w, problem.New(http.StatusUnauthorized, "unauthorized", detail))
+}
+
+func writeSuspended(w http.ResponseWriter, account string) {
+	problem.Write(w, problem.New(http.StatusForbidden, "installation-suspended",
+		"the CentralCloud GitHub App installation of "+account+" is suspended: an org owner can unsuspend it in the org's GitHub settings"))
 }
 
 func bearerToken(r *http.Request) (string, bool) {

@@ -122,12 +122,17 @@ func (a *API) postEvent(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, d)
 		return
 	}
-	logger := zerolog.Ctx(r.Context()).With().Str(logkey.ServerRunID, v.runID.String()).Logger()
-	ctx := logger.WithContext(r.Context())
+	// The request's logger is updated in place, so the access log line
+	// carries the run too.
+	logger := zerolog.Ctx(r.Context())
+	logger.UpdateContext(func(c zerolog.Context) zerolog.Context {
+		return c.Str(logkey.ServerRunID, v.runID.String())
+	})
+	ctx := r.Context()
 	var resp *eventResponse
 	err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
 		var err error
-		resp, d, err = a.storeEvent(r.WithContext(ctx), tx, p, v)
+		resp, d, err = a.storeEvent(r, tx, p, v)
 		return err
 	})
 	if err != nil {
@@ -140,7 +145,7 @@ func (a *API) postEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	a.metrics.events.WithLabelValues(v.results.Format, fmt.Sprint(v.final)).Inc()
 	a.metrics.findings.Add(float64(resp.FindingsStored))
-	logger.Info().Str("scanner_event_id", resp.EventID).Bool("final", resp.Final).Bool("duplicate", resp.Duplicate).
+	logger.Info().Str(logkey.ScannerEventID, resp.EventID).Bool(logkey.Final, resp.Final).Bool(logkey.Duplicate, resp.Duplicate).
 		Int("findings", resp.FindingsStored).Msg("event stored")
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -189,7 +194,7 @@ func runNotFound(id uuid.UUID) *problem.Details {
 }
 
 // checkRunScope limits installation tokens to runs of their repositories,
-// answering 404 as for a run that does not exist.
+// responding 404 as for a run that does not exist.
 func (a *API) checkRunScope(r *http.Request, tx pgx.Tx, p *Principal, run store.Run) (*problem.Details, error) {
 	if p.Kind != KindInstallationToken {
 		return nil, nil
@@ -270,7 +275,8 @@ func (a *API) fillConclusion(r *http.Request, tx pgx.Tx, runID uuid.UUID, failOn
 	return nil
 }
 
-// replayResponse answers a retried event with what the first attempt did.
+// replayResponse builds the response to a retried event from what the
+// first attempt stored.
 func (a *API) replayResponse(r *http.Request, tx pgx.Tx, p *Principal, prior store.Event) (*eventResponse, error) {
 	resp := &eventResponse{
 		Status: "ok", EventID: prior.ID.String(), Duplicate: true, Final: prior.Final,

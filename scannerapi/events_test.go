@@ -3,14 +3,13 @@ package scannerapi_test
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/centralcloud/centralcloud/database/dbtest"
+	"github.com/centralcloud/centralcloud/internal/fixtures"
 	"github.com/centralcloud/centralcloud/store"
 )
 
@@ -212,19 +211,7 @@ func TestEventBadInput(t *testing.T) {
 
 func sarifFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "go.mod not found")
-		dir = parent
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "..", "shared", "fixtures", "sarif", name))
-	require.NoError(t, err)
-	return data
+	return fixtures.Read(t, "sarif", name)
 }
 
 func sarifEvent(runID string, sarif []byte) []byte {

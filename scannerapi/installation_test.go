@@ -91,3 +91,15 @@ func TestInstallationTokenScopedToItsRepositories(t *testing.T) {
 	final := f.post("/scanner/events", tokenA, event(runA, true, nativeFinding("p", "error", "a.go", 1)))
 	require.Equal(t, http.StatusOK, final.status, string(final.raw))
 }
+
+func TestSuspendedInstallationTokenForbidden(t *testing.T) {
+	t.Parallel()
+	in := newInstallations(t)
+	f := setup(t, func(o *options) { o.verify = in.verifyTokens })
+	tokenB := in.token(t, in.idB)
+	require.NoError(t, in.github.SetSuspended(in.idB, true))
+	body := map[string]any{"local_run_id": "ci-1", "repo": map[string]any{"owner": in.loginB, "name": "gadgets"}, "commit": commitA}
+	r := f.post("/scanner/runs", tokenB, body)
+	requireProblem(t, r, http.StatusForbidden, "")
+	require.Contains(t, r.body["detail"], "suspended")
+}

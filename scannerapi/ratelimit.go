@@ -36,7 +36,7 @@ func newAuthFailureLimiter(perMinute int) *httprate.RateLimiter {
 	return httprate.NewRateLimiter(perMinute, time.Minute)
 }
 
-// tooManyAuthFailures answers 429 when the client's address has used up its
+// tooManyAuthFailures responds 429 when the client's address has used up its
 // failed authentications for the window.
 func (a *API) tooManyAuthFailures(w http.ResponseWriter, r *http.Request) bool {
 	key, err := httprate.KeyByIP(r)

@@ -181,7 +181,7 @@ func (a *API) registerRun(w http.ResponseWriter, r *http.Request) {
 	logger.UpdateContext(func(c zerolog.Context) zerolog.Context {
 		return c.Str(logkey.ServerRunID, run.ID.String()).Str(logkey.Repository, v.owner+"/"+v.name)
 	})
-	logger.Info().Bool("created", created).Msg("run registered")
+	logger.Info().Bool(logkey.Created, created).Msg("run registered")
 	writeJSON(w, status, resp)
 }
 

@@ -21,12 +21,12 @@ type Health struct {
 	SnapshotLoaded func() bool
 }
 
-// Live answers 200 while the process runs.
+// Live responds 200 while the process runs.
 func (h *Health) Live(w http.ResponseWriter, _ *http.Request) {
 	writeHealth(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// Ready answers 200 when the database is reachable, its schema is at the
+// Ready responds 200 when the database is reachable, its schema is at the
 // version this build expects, and a snapshot is loaded; else 503 with the
 // failing checks.
 func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {

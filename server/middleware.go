@@ -49,7 +49,7 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// accessLog logs each request once it is answered, with the route pattern
+// accessLog logs each request once its response is written, with the route pattern
 // so that log lines group by endpoint.
 func accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +98,7 @@ func recoverer(next http.Handler) http.Handler {
 
 // limitBody caps request bodies at limit bytes after decompression and
 // decodes gzip bodies. Reading past the limit fails with
-// *http.MaxBytesError, which handlers answer with 413.
+// *http.MaxBytesError, which handlers turn into 413.
 func limitBody(limit int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

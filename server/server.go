@@ -65,7 +65,7 @@ func NewRouter(routes Routes, opts Options) http.Handler {
 	return r
 }
 
-// methodNotAllowed answers 405 with the Allow header listing the methods
+// methodNotAllowed responds 405 with the Allow header listing the methods
 // that the path accepts.
 func methodNotAllowed(router chi.Routes) http.HandlerFunc {
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,

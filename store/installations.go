@@ -8,7 +8,7 @@ import (
 )
 
 // OrgForInstallation returns the org of a GitHub App installation. When no
-// webhook has told CentralCloud about the installation yet, it records the
+// webhook has announced the installation yet, it records the
 // installation for accountLogin, creating or linking the org of that login,
 // so a missed installation webhook does not lock scanners out.
 func OrgForInstallation(ctx context.Context, db database.DBTX, installationID int64, accountLogin string, accountID int64) (Org, error) {

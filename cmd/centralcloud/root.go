@@ -26,6 +26,7 @@ func newRootCommand(app *cliApp) *cobra.Command {
 		newRunCommand(app), newServeCommand(app), newWorkerCommand(app),
 		newMigrateCommand(app), newOrgsCommand(app), newTokensCommand(app),
 		newPoliciesCommand(app), newVersionCommand(app),
+		newScanCommand(app),
 		newHealthcheckCommand(app),
 		newAuditCommand(app),
 		newQueueCommand(app),

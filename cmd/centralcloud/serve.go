@@ -22,7 +22,7 @@ import (
 	"github.com/centralcloud/centralcloud/snapshots"
 )
 
-// roles says which parts of the service a process runs.
+// roles selects which parts of the service a process runs.
 type roles struct {
 	serve bool
 	work  bool
@@ -99,7 +99,7 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 	for _, run := range svc.background {
 		group.Go(func() error { return run(ctx) })
 	}
-	logger.Info().Str(logkey.Version, version).Bool("serve", r.serve).Bool("work", r.work).Msg("centralcloud started")
+	logger.Info().Str(logkey.Version, version).Bool(logkey.Serve, r.serve).Bool(logkey.Work, r.work).Msg("centralcloud started")
 	err = group.Wait()
 	logger.Info().Msg("centralcloud stopped")
 	return err
@@ -147,6 +147,7 @@ func (s *service) httpServer() (*http.Server, error) {
 		MaxFindings:           cfg.Scanner.MaxFindings,
 		AuthFailuresPerMinute: cfg.Scanner.AuthFailuresPerMinute,
 		VerifyInstallation:    s.github.ScannerVerifier(),
+		Snapshots:             snapshotSource{s.snapshots.cache},
 		Registerer:            s.registry,
 	})
 	routes := server.Routes{
@@ -187,7 +188,7 @@ func (s *service) serveHTTP(ctx context.Context, srv *http.Server) error {
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info().Dur("timeout", s.app.cfg.HTTP.ShutdownTimeout).Msg("http server shutting down")
+	logger.Info().Dur(logkey.Timeout, s.app.cfg.HTTP.ShutdownTimeout).Msg("http server shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.app.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

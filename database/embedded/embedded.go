@@ -133,7 +133,7 @@ func (s *Server) prepareUser() error {
 	if err := checkReachable(s.dataDir, name, cred); err != nil {
 		return err
 	}
-	s.logger.Info().Str("user", name).Msg("running as root: embedded postgres runs as an unprivileged user")
+	s.logger.Info().Str(logkey.User, name).Msg("running as root: embedded postgres runs as an unprivileged user")
 	return nil
 }
 
@@ -200,15 +200,15 @@ func (s *Server) startServer(ctx context.Context, adoptOrphan bool) error {
 		s.port = port
 		owner, alive := s.ownerAlive()
 		if alive {
-			s.logger.Info().Int("port", port).Int("owner_pid", owner).Msg("using embedded postgres of a running centralcloud process")
+			s.logger.Info().Int(logkey.Port, port).Int(logkey.OwnerPID, owner).Msg("using embedded postgres of a running centralcloud process")
 			return nil
 		}
 		if adoptOrphan {
 			s.owned = true
-			s.logger.Warn().Int("port", port).Msg("adopting embedded postgres left running by a process that died")
+			s.logger.Warn().Int(logkey.Port, port).Msg("adopting embedded postgres left running by a process that died")
 			return s.writeOwner()
 		}
-		s.logger.Info().Int("port", port).Msg("using embedded postgres left running by a process that died")
+		s.logger.Info().Int(logkey.Port, port).Msg("using embedded postgres left running by a process that died")
 		return nil
 	}
 	var lastErr error
@@ -223,10 +223,10 @@ func (s *Server) startServer(ctx context.Context, adoptOrphan bool) error {
 		if lastErr == nil {
 			s.port = port
 			s.owned = true
-			s.logger.Info().Int("port", port).Str(logkey.DataDir, s.dataDir).Msg("embedded postgres started")
+			s.logger.Info().Int(logkey.Port, port).Str(logkey.DataDir, s.dataDir).Msg("embedded postgres started")
 			return s.writeOwner()
 		}
-		s.logger.Warn().Err(lastErr).Int("port", port).Msg("embedded postgres failed to start, retrying on another port")
+		s.logger.Warn().Err(lastErr).Int(logkey.Port, port).Msg("embedded postgres failed to start, retrying on another port")
 	}
 	return fmt.Errorf("%w (server log: %s)", lastErr, filepath.Join(s.dataDir, "server.log"))
 }

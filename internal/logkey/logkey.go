@@ -69,3 +69,25 @@ const (
 	Changed           = "changed"
 	Created           = "created"
 )
+
+// Field keys for the scanner client and the scan command.
+const (
+	Operation = "operation"
+	Attempt   = "attempt"
+	Delay     = "delay"
+	EventID   = "event_id"
+)
+
+// Field keys for the service process and the embedded database.
+const (
+	Port           = "port"
+	OwnerPID       = "owner_pid"
+	User           = "user"
+	Timeout        = "timeout"
+	Waited         = "waited"
+	Serve          = "serve"
+	Work           = "work"
+	Final          = "final"
+	Duplicate      = "duplicate"
+	ScannerEventID = "scanner_event_id"
+)

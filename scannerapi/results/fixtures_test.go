@@ -6,35 +6,16 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/centralcloud/centralcloud/internal/fixtures"
 )
 
-// sarifFixtureDir returns the folder of recorded SARIF logs. It walks up from
-// the package folder to the module root (the folder with go.mod) and then on
-// up, looking for shared/fixtures/sarif beside the checkout: the main
-// checkout has it at ../shared, a worktree further up.
+// sarifFixtureDir returns the folder of recorded SARIF logs.
 func sarifFixtureDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := fixtures.Dir("sarif")
 	require.NoError(t, err)
-	for !fileExists(filepath.Join(dir, "go.mod")) {
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no go.mod above the package folder")
-		dir = parent
-	}
-	for {
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no shared/fixtures/sarif beside the module root or above it")
-		dir = parent
-		candidate := filepath.Join(dir, "shared", "fixtures", "sarif")
-		if fileExists(candidate) {
-			return candidate
-		}
-	}
-}
-
-func fileExists(name string) bool {
-	_, err := os.Stat(name)
-	return err == nil
+	return dir
 }
 
 // readFixture returns the bytes of one recorded SARIF log.
