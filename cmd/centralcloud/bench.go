@@ -22,6 +22,7 @@ type benchFlags struct {
 	repo          string
 	webhookSecret string
 	databaseURL   string
+	scratchURL    string
 	cpuProfile    string
 }
 
@@ -33,9 +34,11 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 		Long: "Load the service on loopback, one bounded scenario after the other, and report requests per\n" +
 			"second and p50/p99/p999 latency, next to the limit measured in the same run: a bare net/http\n" +
 			"handler, or the same SQL raw through pgx. By default it starts its own service (API and\n" +
-			"workers) in this process, on a fresh embedded database in a temporary folder (or on\n" +
-			"database.url when set), with a fake GitHub on loopback. With --server it drives a running\n" +
-			"service instead, with an org token of --owner.",
+			"workers) in this process, on a fresh embedded database in a temporary folder, with a fake\n" +
+			"GitHub on loopback. It ignores database.url, because it leaves test data behind: orgs, runs\n" +
+			"and a pattern set under a key that it throws away. --scratch-database names a database\n" +
+			"that it may fill instead. With --server it drives a running service, with an org token of\n" +
+			"--owner.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd.Context(), app, f) },
 	}
@@ -52,6 +55,7 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 	fl.StringVar(&f.repo, "repo", "bench", "repository name that runs are registered for")
 	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "with --server: the webhook secret; empty skips webhooks")
 	fl.StringVar(&f.databaseURL, "database-url", "", "with --server: the service's database, for the raw limits")
+	fl.StringVar(&f.scratchURL, "scratch-database", "", "without --server: a throwaway database URL to use instead of a new embedded one")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process for the whole run to FILE")
 	return cmd
 }
@@ -64,7 +68,7 @@ func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 		target, err = externalTarget(ctx, app, f)
 	} else {
 		var stop func()
-		target, stop, err = startBenchService(ctx, app, f.repo)
+		target, stop, err = startBenchService(ctx, app, f.repo, f.scratchURL)
 		if stop != nil {
 			defer stop()
 		}

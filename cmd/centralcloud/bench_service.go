@@ -24,14 +24,14 @@ const benchSnapshotSize = 256 << 10
 // startBenchService starts the API and the workers in this process on a
 // loopback port, with a fake GitHub, an org, a token and a published
 // pattern set, and returns the target and the function that stops it all.
-func startBenchService(ctx context.Context, app *cliApp, repo string) (bench.Target, func(), error) {
+func startBenchService(ctx context.Context, app *cliApp, repo, scratchURL string) (bench.Target, func(), error) {
 	var stops []func()
 	stop := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
 	}
-	t, err := benchService(ctx, app, repo, func(f func()) { stops = append(stops, f) })
+	t, err := benchService(ctx, app, repo, scratchURL, func(f func()) { stops = append(stops, f) })
 	if err != nil {
 		stop()
 		return bench.Target{}, nil, err
@@ -39,12 +39,12 @@ func startBenchService(ctx context.Context, app *cliApp, repo string) (bench.Tar
 	return t, stop, nil
 }
 
-func benchService(ctx context.Context, app *cliApp, repo string, onStop func(func())) (bench.Target, error) {
+func benchService(ctx context.Context, app *cliApp, repo, scratchURL string, onStop func(func())) (bench.Target, error) {
 	if err := app.load(); err != nil {
 		return bench.Target{}, err
 	}
 	tenant := &benchTenant{Owner: "bench-" + randomSuffix(), Repo: repo}
-	if err := configureBench(app, onStop); err != nil {
+	if err := configureBench(app, scratchURL, onStop); err != nil {
 		return bench.Target{}, err
 	}
 	fake, err := startBenchGitHub(app, tenant)
@@ -77,13 +77,14 @@ func benchService(ctx context.Context, app *cliApp, repo string, onStop func(fun
 	return t, publishBenchPatterns(ctx, svc)
 }
 
-// configureBench points the service at a temporary data folder (unless a
-// database URL is configured), a loopback port, a fresh snapshot key, and
-// lifts the per-token rate limit. The service's log goes nowhere, so that
-// the terminal shows the report; zerolog still formats every line.
-func configureBench(app *cliApp, onStop func(func())) error {
+// configureBench points the service at scratchURL or else a new embedded
+// database in a temporary folder, a loopback port and a fresh snapshot key,
+// and lifts the per-token rate limit. The service's log goes nowhere, so
+// that the terminal shows the report; zerolog still formats every line.
+func configureBench(app *cliApp, scratchURL string, onStop func(func())) error {
 	cfg := app.cfg
-	if cfg.Database.URL == "" {
+	cfg.Database.URL = scratchURL
+	if scratchURL == "" {
 		dir, err := os.MkdirTemp("", "centralcloud-bench-")
 		if err != nil {
 			return fmt.Errorf("create a temporary data folder: %w", err)
