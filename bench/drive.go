@@ -69,22 +69,25 @@ func DriveTimed(ctx context.Context, name string, load Load, op TimedOp) Result 
 	return res
 }
 
-// feed hands out operation numbers until the count or the context ends,
-// paced when load.Rate is set.
+// feed hands out operation numbers until the count or the context ends.
+// With load.Rate set, operation i starts no earlier than i/Rate seconds
+// after the first. A feed that falls behind catches up at once, so the
+// mean rate holds when the scheduler is late.
 func feed(ctx context.Context, next chan<- int, load Load) {
 	defer close(next)
-	var tick <-chan time.Time
-	if load.Rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / load.Rate))
-		defer t.Stop()
-		tick = t.C
-	}
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for i := range load.Requests {
-		if tick != nil {
-			select {
-			case <-tick:
-			case <-ctx.Done():
-				return
+		if load.Rate > 0 {
+			due := start.Add(time.Duration(float64(i) / load.Rate * float64(time.Second)))
+			if wait := time.Until(due); wait > 0 {
+				timer.Reset(wait)
+				select {
+				case <-timer.C:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 		select {

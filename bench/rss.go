@@ -11,8 +11,17 @@ import (
 )
 
 // SelfRSS returns this process's resident size from /proc/self/status.
-func SelfRSS() (int64, error) {
-	f, err := os.Open("/proc/self/status")
+func SelfRSS() (int64, error) { return readRSS("/proc/self/status") }
+
+// ProcessRSS returns a function that reads the resident size of the
+// process with pid from /proc/PID/status.
+func ProcessRSS(pid int) func() (int64, error) {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	return func() (int64, error) { return readRSS(path) }
+}
+
+func readRSS(path string) (int64, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("read resident size: %w", err)
 	}
@@ -27,7 +36,7 @@ func SelfRSS() (int64, error) {
 			return kib << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS line in /proc/self/status: %w", scan.Err())
+	return 0, fmt.Errorf("no VmRSS line in %s: %w", path, scan.Err())
 }
 
 // peakRSS samples rss every 50 ms until the returned stop is called, which

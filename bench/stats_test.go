@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -50,4 +51,22 @@ func TestGeneratedPayloadSizes(t *testing.T) {
 	require.GreaterOrEqual(t, len(SARIFLog(1<<20)), 1<<20)
 	require.Less(t, len(SARIFLog(1<<20)), (1<<20)+4096)
 	require.GreaterOrEqual(t, len(PatternBundle(256<<10)), 256<<10)
+}
+
+func TestDriveKeepsRate(t *testing.T) {
+	t.Parallel()
+	res := Drive(context.Background(), "n", Load{Requests: 20, Concurrency: 4, Duration: time.Minute, Rate: 200},
+		func(context.Context, int) error { return nil })
+	require.Equal(t, 20, res.Requests)
+	// Operation 19 starts no earlier than 19/200 s after the first.
+	require.GreaterOrEqual(t, res.Elapsed, 95*time.Millisecond)
+}
+
+func TestProcessRSSReadsOwnProcess(t *testing.T) {
+	t.Parallel()
+	rss, err := ProcessRSS(os.Getpid())()
+	require.NoError(t, err)
+	require.Positive(t, rss)
+	_, err = ProcessRSS(-5)()
+	require.Error(t, err)
 }

@@ -23,6 +23,7 @@ type benchFlags struct {
 	webhookSecret string
 	databaseURL   string
 	scratchURL    string
+	pid           int
 	cpuProfile    string
 }
 
@@ -55,6 +56,7 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 	fl.StringVar(&f.repo, "repo", "bench", "repository name that runs are registered for")
 	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "with --server: the webhook secret; empty skips webhooks")
 	fl.StringVar(&f.databaseURL, "database-url", "", "with --server: the service's database, for the raw limits")
+	fl.IntVar(&f.pid, "pid", 0, "with --server: the service's process id, to report its resident size")
 	fl.StringVar(&f.scratchURL, "scratch-database", "", "without --server: a throwaway database URL to use instead of a new embedded one")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process for the whole run to FILE")
 	return cmd
@@ -112,6 +114,10 @@ func externalTarget(ctx context.Context, app *cliApp, f benchFlags) (bench.Targe
 			return bench.Target{}, err
 		}
 		t.Webhook = payload
+	}
+	if f.pid > 0 {
+		t.RSS = bench.ProcessRSS(f.pid)
+		t.RSSNote = fmt.Sprintf("of process %d", f.pid)
 	}
 	if f.databaseURL != "" {
 		pool, err := database.Open(ctx, f.databaseURL, database.PoolOptions{ApplicationName: "centralcloud-bench"})
