@@ -41,8 +41,9 @@ func (r *runner) queue(ctx context.Context) error {
 		return pool.QueryRow(ctx, "SELECT * FROM pgmq.send($1, $2::jsonb)", name, raw).Scan(&id)
 	})
 	reads := r.load(max(1, r.o.Requests/10))
-	// Both ways of reading find ten messages on every read.
-	if err := fill(ctx, r, name, 2*10*reads.Requests); err != nil {
+	// Both ways of reading find ten messages on every read, also when
+	// measure rounds a half up to one read.
+	if err := fill(ctx, r, name, 4*10*reads.Requests); err != nil {
 		return err
 	}
 	r.measure(ctx, "queue read 10 + delete", reads, func(ctx context.Context, _ int) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,8 +45,15 @@ func (r *runner) register(ctx context.Context, localID, commit string, pullReque
 // runs measures fresh registrations against the raw insert, then replays
 // of the registered runs.
 func (r *runner) runs(ctx context.Context) error {
+	var mu sync.Mutex
+	var registered []int
 	fresh := func(ctx context.Context, i int) error {
 		_, err := r.register(ctx, fmt.Sprintf("bench-%s-%d", r.nonce, i), r.commitFor("run", i), 0, http.StatusCreated)
+		if err == nil {
+			mu.Lock()
+			registered = append(registered, i)
+			mu.Unlock()
+		}
 		return err
 	}
 	limit, err := r.rawInsert(ctx)
@@ -53,9 +61,11 @@ func (r *runner) runs(ctx context.Context) error {
 		return err
 	}
 	r.measure(ctx, "runs fresh", r.load(r.o.Requests), fresh, "the same INSERT … RETURNING raw through pgx", limit)
-	registered := r.report.Rows[len(r.report.Rows)-1].Ours.Requests
+	if len(registered) == 0 {
+		return fmt.Errorf("no run was registered, so none can be replayed")
+	}
 	replay := func(ctx context.Context, i int) error {
-		i %= max(1, registered)
+		i = registered[i%len(registered)]
 		_, err := r.register(ctx, fmt.Sprintf("bench-%s-%d", r.nonce, i), r.commitFor("run", i), 0, http.StatusOK)
 		return err
 	}

@@ -44,3 +44,17 @@ func (r Result) Percentile(q float64) time.Duration {
 func (r *Result) finish() {
 	slices.Sort(r.Latencies)
 }
+
+// merge combines two runs of one scenario as if they had run back to back.
+func merge(a, b Result) Result {
+	out := Result{
+		Name: a.Name, Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors,
+		FirstError: a.FirstError, Elapsed: a.Elapsed + b.Elapsed,
+		Latencies: append(slices.Clone(a.Latencies), b.Latencies...),
+	}
+	if out.FirstError == nil {
+		out.FirstError = b.FirstError
+	}
+	out.finish()
+	return out
+}
