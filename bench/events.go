@@ -24,7 +24,7 @@ func (r *runner) eventScenario(ctx context.Context, name string, requests int, r
 	key := "event-" + name
 	runIDs := make([]string, requests)
 	setup := Drive(ctx, name+" setup", r.load(requests), func(ctx context.Context, i int) error {
-		id, err := r.register(ctx, fmt.Sprintf("%s-%d", key, i), r.commitFor(key, i), 0, http.StatusCreated)
+		id, err := r.register(ctx, fmt.Sprintf("%s-%s-%d", r.nonce, key, i), r.commitFor(key, i), 0, http.StatusCreated)
 		runIDs[i] = id
 		return err
 	})
