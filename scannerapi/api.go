@@ -47,6 +47,9 @@ type Options struct {
 	MaxFindings int
 	// AuthFailuresPerMinute caps rejected credentials per client address.
 	AuthFailuresPerMinute int
+	// TokenCacheTTL is how long an authenticated org token is reused
+	// without a database lookup; zero looks every request up.
+	TokenCacheTTL time.Duration
 	// VerifyInstallation checks GitHub installation tokens; nil rejects
 	// them.
 	VerifyInstallation InstallationVerifier
@@ -64,6 +67,7 @@ type API struct {
 	verifyInstallation InstallationVerifier
 	metrics            *apiMetrics
 	authFailures       *httprate.RateLimiter
+	tokens             *tokenCache
 }
 
 // New builds the API on db.
@@ -81,6 +85,7 @@ func New(db *pgxpool.Pool, opts Options) *API {
 		db: db, opts: opts, verifyInstallation: opts.VerifyInstallation,
 		metrics:      newAPIMetrics(opts.Registerer),
 		authFailures: newAuthFailureLimiter(opts.AuthFailuresPerMinute),
+		tokens:       newTokenCache(opts.TokenCacheTTL),
 	}
 }
 
