@@ -165,6 +165,9 @@ type ScannerConfig struct {
 	// AuthFailuresPerMinute caps requests with rejected tokens per client
 	// address per minute.
 	AuthFailuresPerMinute int `yaml:"auth_failures_per_minute"`
+	// TokenCacheTTL is how long each replica reuses an authenticated org
+	// token without a database lookup, so revocation takes up to this long.
+	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
 }
 
 func (s *ScannerConfig) defaults() {
@@ -172,6 +175,7 @@ func (s *ScannerConfig) defaults() {
 	s.InstallationTokenCacheTTL = time.Minute
 	s.MaxFindings = 50000
 	s.AuthFailuresPerMinute = 60
+	s.TokenCacheTTL = 10 * time.Second
 }
 
 func (s *ScannerConfig) validate() error {
@@ -181,6 +185,9 @@ func (s *ScannerConfig) validate() error {
 	}
 	if s.InstallationTokenCacheTTL < 0 {
 		errs = append(errs, errors.New("scanner.installation_token_cache_ttl must not be negative"))
+	}
+	if s.TokenCacheTTL < 0 || s.TokenCacheTTL > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("scanner.token_cache_ttl %s is outside 0 to 5m: use e.g. 10s, or 0 to look every request up", s.TokenCacheTTL))
 	}
 	if s.AuthFailuresPerMinute < 1 {
 		errs = append(errs, fmt.Errorf("scanner.auth_failures_per_minute %d must be at least 1", s.AuthFailuresPerMinute))

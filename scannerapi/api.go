@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -47,6 +48,9 @@ type Options struct {
 	MaxFindings int
 	// AuthFailuresPerMinute caps rejected credentials per client address.
 	AuthFailuresPerMinute int
+	// TokenCacheTTL is how long an authenticated org token is reused
+	// without a database lookup; zero looks every request up.
+	TokenCacheTTL time.Duration
 	// VerifyInstallation checks GitHub installation tokens; nil rejects
 	// them.
 	VerifyInstallation InstallationVerifier
@@ -64,6 +68,20 @@ type API struct {
 	verifyInstallation InstallationVerifier
 	metrics            *apiMetrics
 	authFailures       *httprate.RateLimiter
+	// tokens caches authenticated org-token principals by the token's
+	// SHA-256 for TokenCacheTTL, so a revoked token or a suspended
+	// installation is noticed within the TTL on each replica. Policies are
+	// not cached: a policy change shows in the next response.
+	tokens *ttlCache[[32]byte, *Principal]
+	// repositories caches repository records by org and lower-cased name.
+	// Repository ids never change, so staleness only delays a recorded
+	// GitHub repository id.
+	repositories *ttlCache[repositoryKey, store.Repository]
+}
+
+type repositoryKey struct {
+	orgID uuid.UUID
+	name  string
 }
 
 // New builds the API on db.
@@ -81,6 +99,8 @@ func New(db *pgxpool.Pool, opts Options) *API {
 		db: db, opts: opts, verifyInstallation: opts.VerifyInstallation,
 		metrics:      newAPIMetrics(opts.Registerer),
 		authFailures: newAuthFailureLimiter(opts.AuthFailuresPerMinute),
+		tokens:       newTTLCache[[32]byte, *Principal](opts.TokenCacheTTL),
+		repositories: newTTLCache[repositoryKey, store.Repository](time.Minute),
 	}
 }
 

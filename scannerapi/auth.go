@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
@@ -129,11 +130,17 @@ func (a *API) resolve(ctx context.Context, token string) (*Principal, error) {
 	rateKey := hex.EncodeToString(sum[:8])
 	switch {
 	case strings.HasPrefix(token, store.OrgTokenPrefix):
+		now := time.Now()
+		if p, ok := a.tokens.get(sum, now); ok {
+			return p, nil
+		}
 		tp, err := store.AuthenticateToken(ctx, a.db, token)
 		if err != nil {
 			return nil, err
 		}
-		return &Principal{Org: tp.Org, Kind: KindOrgToken, TokenID: tp.TokenID, RateKey: rateKey}, nil
+		p := &Principal{Org: tp.Org, Kind: KindOrgToken, TokenID: tp.TokenID, RateKey: rateKey}
+		a.tokens.put(sum, p, now)
+		return p, nil
 	case strings.HasPrefix(token, installationTokenPrefix):
 		if a.verifyInstallation == nil {
 			return nil, errInstallationTokensOff

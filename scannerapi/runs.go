@@ -1,12 +1,14 @@
 package scannerapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/centralcloud/centralcloud/internal/logkey"
@@ -186,32 +188,42 @@ func (a *API) registerRun(w http.ResponseWriter, r *http.Request) {
 }
 
 // storeRun records the run and, for a new run, queues the move of the
-// commit's Check Run to in_progress in the same transaction.
+// commit's Check Run to in_progress in the same statement. Without an
+// explicit transaction, a known repository and a new run cost two round
+// trips.
 func (a *API) storeRun(r *http.Request, p *Principal, v *validRun, ghRepo *RepositoryRef) (store.Run, bool, error) {
-	var run store.Run
-	var created bool
-	err := pgx.BeginFunc(r.Context(), a.db, func(tx pgx.Tx) error {
-		var ghRepoID *int64
-		if ghRepo != nil {
-			ghRepoID = &ghRepo.ID
-		}
-		repo, err := store.EnsureRepository(r.Context(), tx, p.Org.ID, v.owner, v.name, ghRepoID)
-		if err != nil {
-			return err
-		}
-		run, created, err = store.RegisterRun(r.Context(), tx, store.Run{
-			OrgID: p.Org.ID, RepositoryID: repo.ID, LocalRunID: v.localRunID, CommitSHA: v.commit,
-			Ref: v.ref, PullRequest: v.pullRequest, ScannerName: v.scannerName, ScannerVersion: v.scannerVersion,
-		})
-		if err != nil || !created {
-			return err
-		}
-		_, err = queue.Send(r.Context(), tx, queue.Checks, queue.CheckMessage{
-			Type: queue.CheckRunRegistered, ServerRunID: run.ID,
-		})
-		return err
-	})
-	return run, created, err
+	repo, err := a.repository(r, p, v, ghRepo)
+	if err != nil {
+		return store.Run{}, false, err
+	}
+	message, err := json.Marshal(queue.CheckMessage{Type: queue.CheckRunRegistered})
+	if err != nil {
+		return store.Run{}, false, err
+	}
+	return store.RegisterRun(r.Context(), a.db, store.Run{
+		OrgID: p.Org.ID, RepositoryID: repo.ID, LocalRunID: v.localRunID, CommitSHA: v.commit,
+		Ref: v.ref, PullRequest: v.pullRequest, ScannerName: v.scannerName, ScannerVersion: v.scannerVersion,
+	}, queue.Checks, message)
+}
+
+// repository returns the run's repository record, creating it on first
+// use, and keeps it for a minute.
+func (a *API) repository(r *http.Request, p *Principal, v *validRun, ghRepo *RepositoryRef) (store.Repository, error) {
+	key := repositoryKey{orgID: p.Org.ID, name: strings.ToLower(v.name)}
+	now := time.Now()
+	if repo, ok := a.repositories.get(key, now); ok && (ghRepo == nil || repo.GitHubRepoID != nil) {
+		return repo, nil
+	}
+	var ghRepoID *int64
+	if ghRepo != nil {
+		ghRepoID = &ghRepo.ID
+	}
+	repo, err := store.EnsureRepository(r.Context(), a.db, p.Org.ID, v.owner, v.name, ghRepoID)
+	if err != nil {
+		return store.Repository{}, err
+	}
+	a.repositories.put(key, repo, now)
+	return repo, nil
 }
 
 func (a *API) runResponse(r *http.Request, p *Principal, runID uuid.UUID, clientETag string) (*runResponse, *problem.Details) {

@@ -277,3 +277,31 @@ func TestBadTokensRateLimitedPerAddress(t *testing.T) {
 	r = f.post("/scanner/runs", f.token, runRequest(f.org.Login, "ci-1", commitA))
 	requireProblem(t, r, http.StatusTooManyRequests, "")
 }
+
+func TestRevokedTokenCachedUntilTTL(t *testing.T) {
+	t.Parallel()
+	const ttl = 300 * time.Millisecond
+	f := setup(t, func(o *options) { o.tokenTTL = ttl })
+	ctx := context.Background()
+	token, rec, err := store.CreateToken(ctx, dbtest.Pool(t), f.org.ID, "cached", nil)
+	require.NoError(t, err)
+	first := f.post("/scanner/runs", token, runRequest(f.org.Login, "ci-cache", commitA))
+	require.Equal(t, http.StatusCreated, first.status, string(first.raw))
+	_, err = store.RevokeToken(ctx, dbtest.Pool(t), rec.ID)
+	require.NoError(t, err)
+
+	// Within the TTL this replica still accepts the token; after it, the
+	// revocation applies.
+	deadline := time.Now().Add(10 * ttl)
+	var last response
+	for time.Now().Before(deadline) {
+		last = f.post("/scanner/runs", token, runRequest(f.org.Login, "ci-cache", commitA))
+		if last.status == http.StatusUnauthorized {
+			break
+		}
+		require.Equal(t, http.StatusOK, last.status, string(last.raw))
+		time.Sleep(ttl / 5)
+	}
+	requireProblem(t, last, http.StatusUnauthorized, "")
+	require.Contains(t, last.body["detail"], "revoked")
+}

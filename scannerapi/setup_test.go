@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -39,6 +40,7 @@ type options struct {
 	maxBody      int64
 	rateLimit    int
 	authFailures int
+	tokenTTL     time.Duration
 	verify       scannerapi.InstallationVerifier
 	// snapshots, when set, serves the snapshot inline and at
 	// /patterns/snapshot.
@@ -65,6 +67,7 @@ func setup(t *testing.T, opts ...func(*options)) *fixture {
 		RateLimitPerMinute:    o.rateLimit,
 		MaxFindings:           1000,
 		AuthFailuresPerMinute: o.authFailures,
+		TokenCacheTTL:         o.tokenTTL,
 		VerifyInstallation:    o.verify,
 		Registerer:            reg,
 	})

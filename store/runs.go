@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -48,15 +49,25 @@ func scanRun(row pgx.Row) (Run, error) {
 // identical calls create one run: the losers wait for the winner's insert
 // and then read its row. The same local_run_id with another commit is
 // ErrRunConflict.
-func RegisterRun(ctx context.Context, db database.DBTX, run Run) (Run, bool, error) {
+//
+// When onCreate is not nil, a created run also sends onCreate to queueName,
+// with the run's id set as its server_run_id, in the same statement as the
+// insert, so the run and its message commit together in one round trip.
+func RegisterRun(ctx context.Context, db database.DBTX, run Run, queueName string, onCreate json.RawMessage) (Run, bool, error) {
 	row := db.QueryRow(ctx,
-		`INSERT INTO scanner_runs (org_id, repository_id, local_run_id, commit_sha, ref, pull_request,
-		                           scanner_name, scanner_version)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		 ON CONFLICT ON CONSTRAINT scanner_runs_local_key DO NOTHING
-		 RETURNING `+runColumns,
+		`WITH inserted AS (
+		   INSERT INTO scanner_runs (org_id, repository_id, local_run_id, commit_sha, ref, pull_request,
+		                             scanner_name, scanner_version)
+		   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		   ON CONFLICT ON CONSTRAINT scanner_runs_local_key DO NOTHING
+		   RETURNING `+runColumns+`
+		 ), queued AS (
+		   SELECT pgmq.send($9, $10::jsonb || jsonb_build_object('server_run_id', inserted.id)) AS msg_id
+		     FROM inserted WHERE $10::jsonb IS NOT NULL
+		 )
+		 SELECT `+runColumns+` FROM inserted WHERE (SELECT count(*) FROM queued) >= 0`,
 		run.OrgID, run.RepositoryID, run.LocalRunID, run.CommitSHA, run.Ref, run.PullRequest,
-		run.ScannerName, run.ScannerVersion)
+		run.ScannerName, run.ScannerVersion, queueName, nullJSON(onCreate))
 	stored, err := scanRun(row)
 	if err == nil {
 		return stored, true, nil

@@ -31,6 +31,7 @@ func newRootCommand(app *cliApp) *cobra.Command {
 		newAuditCommand(app),
 		newQueueCommand(app),
 		newPatternsCommand(app), newKeysCommand(app),
+		newBenchCommand(app),
 	)
 	markUsageErrors(root)
 	return root

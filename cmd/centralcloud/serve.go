@@ -146,6 +146,7 @@ func (s *service) httpServer() (*http.Server, error) {
 		RateLimitPerMinute:    cfg.Scanner.RateLimitPerMinute,
 		MaxFindings:           cfg.Scanner.MaxFindings,
 		AuthFailuresPerMinute: cfg.Scanner.AuthFailuresPerMinute,
+		TokenCacheTTL:         cfg.Scanner.TokenCacheTTL,
 		VerifyInstallation:    s.github.ScannerVerifier(),
 		Snapshots:             snapshotSource{s.snapshots.cache},
 		Registerer:            s.registry,

@@ -1,0 +1,90 @@
+package bench
+
+import (
+	"crypto/hmac"
+	"crypto/hpke"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/centralcloud/centralcloud/snapshots/wire"
+)
+
+// bareSnapshotHandler is the limit for GET /patterns/snapshot. It sends the
+// same headers and body as the service and seals a data key to the client
+// key per 200 response. It compares If-None-Match as one string and has no
+// authentication, validation or metrics.
+func bareSnapshotHandler(etag string, body []byte) http.Handler {
+	quoted := wire.QuoteETag(etag)
+	dataKey := make([]byte, wire.DataKeySize)
+	_, _ = rand.Read(dataKey)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Vary", "Authorization, X-Client-Key")
+		h.Set("ETag", quoted)
+		h.Set("Cache-Control", "private, no-cache")
+		if r.Header.Get("If-None-Match") == quoted {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		suite, encoded, _ := strings.Cut(r.Header.Get("X-Client-Key"), " ")
+		raw, _ := base64.StdEncoding.DecodeString(encoded)
+		kem, err := wire.Suite(suite).KEM()
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		pub, err := kem.NewPublicKey(raw)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		sealed, _ := hpke.Seal(pub, hpke.HKDFSHA256(), hpke.AES256GCM(), []byte("centralcloud/snapshot-key/v1:"+etag), dataKey)
+		h.Set("X-Snapshot-Key", suite+" "+base64.StdEncoding.EncodeToString(sealed))
+		h.Set("Content-Type", "application/octet-stream")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	})
+}
+
+// bareWebhookHandler is the limit for webhook deliveries: it reads the
+// body, checks the HMAC-SHA256 signature and returns 200, storing nothing.
+func bareWebhookHandler(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if !hmac.Equal([]byte(r.Header.Get("X-Hub-Signature-256")), []byte(signature(body, secret))) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+}
+
+// signature is GitHub's X-Hub-Signature-256 header value for body.
+func signature(body []byte, secret string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// bareServer serves h on a free loopback port until stop is called.
+func bareServer(h http.Handler) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}

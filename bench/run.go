@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+)
+
+// runner holds what the scenarios of one run share.
+type runner struct {
+	t      Target
+	o      Options
+	c      *client
+	nonce  string
+	etag   string
+	report Report
+}
+
+// Run measures every scenario that the target allows, one after the other,
+// and returns the report. Scenario failures are in the report's error
+// counts; Run returns an error only when a scenario cannot be set up.
+func Run(ctx context.Context, t Target, o Options) (Report, error) {
+	o.Requests = max(1, o.Requests)
+	o.Concurrency = max(1, o.Concurrency)
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	r := &runner{t: t, o: o, c: newClient(t.URL, o.Concurrency), nonce: randomHex(4)}
+	defer r.c.close()
+	r.report.RSSNote = t.RSSNote
+	if t.RSS != nil {
+		idle, err := t.RSS()
+		if err != nil {
+			return Report{}, err
+		}
+		r.report.IdleRSS = idle
+	}
+	// The checks pipeline runs early, while the fake GitHub holds few check
+	// runs to search.
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{{"snapshot", r.snapshot}, {"checks", r.checks}, {"runs", r.runs}, {"events", r.events},
+		{"webhooks", r.webhooks}, {"queue", r.queue}}
+	for _, step := range steps {
+		// The snapshot step always runs: it learns the ETag that runs send.
+		if step.name != "snapshot" && len(o.Only) > 0 && !slices.Contains(o.Only, step.name) {
+			continue
+		}
+		if err := step.run(ctx); err != nil {
+			return r.report, fmt.Errorf("%s scenario: %w", step.name, err)
+		}
+	}
+	return r.report, nil
+}
+
+// load is the options' load at full speed.
+func (r *runner) load(requests int) Load {
+	return Load{Requests: requests, Concurrency: r.o.Concurrency, Duration: r.o.Duration}
+}
+
+// measure runs ours and, when limit is set, the limit with the same load,
+// and adds the row. With a limit, each gets half the requests twice, in the
+// order ours, limit, limit, ours, so that drift on a shared machine falls
+// on both. Operation numbers stay unique across the halves.
+func (r *runner) measure(ctx context.Context, name string, load Load, ours Op, limitName string, limit Op) {
+	fmt.Fprintf(r.o.Out, "bench: %s\n", name)
+	stop := peakRSS(r.t.RSS)
+	if limit == nil {
+		row := Row{Ours: Drive(ctx, name, load, ours)}
+		row.PeakRSS = stop()
+		r.report.Rows = append(r.report.Rows, row)
+		return
+	}
+	half := load
+	half.Requests = max(1, load.Requests/2)
+	half.Duration = load.Duration / 2
+	second := func(op Op) Op {
+		return func(ctx context.Context, i int) error { return op(ctx, half.Requests+i) }
+	}
+	first := Drive(ctx, name, half, ours)
+	peak := stop()
+	limitFirst := Drive(ctx, name+" (limit)", half, limit)
+	limitSecond := Drive(ctx, name+" (limit)", half, second(limit))
+	stop = peakRSS(r.t.RSS)
+	oursSecond := Drive(ctx, name, half, second(ours))
+	lim := merge(limitFirst, limitSecond)
+	r.report.Rows = append(r.report.Rows, Row{
+		Ours: merge(first, oursSecond), Limit: &lim, LimitName: limitName, PeakRSS: max(peak, stop()),
+	})
+}
+
+// authHeader returns the scanner API's headers.
+func (r *runner) authHeader() http.Header {
+	return http.Header{"Authorization": {"Bearer " + r.t.Token}, "Content-Type": {"application/json"}}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// commitFor returns a 40-hex-digit commit SHA unique to the run, key and i.
+func (r *runner) commitFor(key string, i int) string {
+	sum := sha1.Sum(fmt.Appendf(nil, "%s/%s/%d", r.nonce, key, i))
+	return hex.EncodeToString(sum[:])
+}

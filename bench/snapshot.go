@@ -1,0 +1,54 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/centralcloud/centralcloud/snapshots/wire"
+)
+
+const snapshotPath = "/patterns/snapshot"
+
+// snapshot measures GET /patterns/snapshot answered 304 and 200, each
+// against a bare handler that serves the same ETag and body.
+func (r *runner) snapshot(ctx context.Context) error {
+	priv, err := wire.SuiteX25519.GenerateKey()
+	if err != nil {
+		return fmt.Errorf("generate client key: %w", err)
+	}
+	clientKey, err := wire.FormatClientKey(priv.PublicKey())
+	if err != nil {
+		return fmt.Errorf("format client key: %w", err)
+	}
+	header := http.Header{"Authorization": {"Bearer " + r.t.Token}, "X-Client-Key": {clientKey}}
+	body, got, err := r.c.do(ctx, http.MethodGet, snapshotPath, nil, header, http.StatusOK)
+	if err != nil {
+		return fmt.Errorf("fetch the current snapshot: %w", err)
+	}
+	quoted := got.Get("ETag")
+	r.etag = strings.Trim(quoted, `"`)
+	url, stop, err := bareServer(bareSnapshotHandler(r.etag, body))
+	if err != nil {
+		return fmt.Errorf("start bare snapshot server: %w", err)
+	}
+	defer stop()
+	bare := newClient(url, r.o.Concurrency)
+	defer bare.close()
+
+	notModified := header.Clone()
+	notModified.Set("If-None-Match", quoted)
+	get := func(c *client, h http.Header, want int) Op {
+		return func(ctx context.Context, _ int) error {
+			_, _, err := c.do(ctx, http.MethodGet, snapshotPath, nil, h, want)
+			return err
+		}
+	}
+	r.measure(ctx, "snapshot 304", r.load(r.o.Requests), get(r.c, notModified, http.StatusNotModified),
+		"bare net/http handler, same headers", get(bare, notModified, http.StatusNotModified))
+	name := fmt.Sprintf("snapshot 200 (%d KiB)", len(body)>>10)
+	r.measure(ctx, name, r.load(r.o.Requests), get(r.c, header, http.StatusOK),
+		"bare net/http handler, same headers, body and HPKE seal", get(bare, header, http.StatusOK))
+	return nil
+}

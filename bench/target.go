@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Target is the service under load and what the tool knows about it.
+type Target struct {
+	// URL is the service's base URL, e.g. http://127.0.0.1:8080.
+	URL string
+	// Token is an org token of Owner.
+	Token string
+	// Owner is the org's login; runs are registered for Owner/Repo.
+	Owner string
+	Repo  string
+	// Pool reaches the service's database, for the raw limits. Without it
+	// the runs and queue limits are skipped.
+	Pool *pgxpool.Pool
+	// WebhookSecret signs webhook deliveries. Without it the webhook
+	// scenario is skipped.
+	WebhookSecret string
+	// Webhook is the pull_request.synchronize payload to deliver.
+	Webhook []byte
+	// Checks, when set, reports whether the Check Run of a commit is
+	// completed on the fake GitHub; it enables the checks pipeline scenario.
+	Checks func(commit string) bool
+	// RSS, when set, returns the resident size of the service in bytes.
+	RSS func() (int64, error)
+	// RSSNote says whose resident size RSS reports.
+	RSSNote string
+}
+
+// Options bounds the run.
+type Options struct {
+	// Requests is the most operations per scenario; the SARIF scenario
+	// sends a tenth of it, at least one.
+	Requests int
+	// Concurrency is the number of client goroutines.
+	Concurrency int
+	// Duration is the most wall time per scenario.
+	Duration time.Duration
+	// WebhookRate is the paced delivery rate of the second webhook
+	// scenario, per second; 0 skips it.
+	WebhookRate float64
+	// ChecksRate is the run rate of the checks pipeline scenario, per
+	// second; 0 skips it.
+	ChecksRate float64
+	// Only, when not empty, names the scenario groups to run: snapshot
+	// (always run), checks, runs, events, webhooks, queue.
+	Only []string
+	// Out receives progress lines.
+	Out io.Writer
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/centralcloud/centralcloud/bench"
+	"github.com/centralcloud/centralcloud/database"
+)
+
+// benchFlags are the options of centralcloud bench.
+type benchFlags struct {
+	opts          bench.Options
+	server        string
+	token         string
+	owner         string
+	repo          string
+	webhookSecret string
+	databaseURL   string
+	scratchURL    string
+	pid           int
+	cpuProfile    string
+}
+
+func newBenchCommand(app *cliApp) *cobra.Command {
+	var f benchFlags
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Load the service on loopback and report throughput and latency next to the machine's limit",
+		Long: "Load the service on loopback, one bounded scenario after the other, and report requests per\n" +
+			"second and p50/p99/p999 latency, next to the limit measured in the same run: a bare net/http\n" +
+			"handler, or the same SQL raw through pgx. By default it starts its own service (API and\n" +
+			"workers) in this process, on a fresh embedded database in a temporary folder, with a fake\n" +
+			"GitHub on loopback. It ignores database.url, because it leaves test data behind: orgs, runs\n" +
+			"and a pattern set under a key that it throws away. --scratch-database names a database\n" +
+			"that it may fill instead. With --server it drives a running service, with an org token of\n" +
+			"--owner.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd.Context(), app, f) },
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.opts.Requests, "requests", 2000, "most requests per scenario (the SARIF scenario sends a tenth)")
+	fl.IntVar(&f.opts.Concurrency, "concurrency", 16, "client goroutines")
+	fl.DurationVar(&f.opts.Duration, "duration", 10*time.Second, "most time per scenario")
+	fl.Float64Var(&f.opts.WebhookRate, "webhook-rate", 500, "deliveries per second of the paced webhook scenario; 0 skips it")
+	fl.Float64Var(&f.opts.ChecksRate, "checks-rate", 50, "runs per second of the checks pipeline scenario; 0 skips it")
+	fl.StringSliceVar(&f.opts.Only, "only", nil, "run only these scenario groups: checks, runs, events, webhooks, queue (snapshot always runs)")
+	fl.StringVar(&f.server, "server", "", "base URL of a running service on loopback, e.g. http://127.0.0.1:8080")
+	fl.StringVar(&f.token, "token", "", "with --server: an org token of --owner")
+	fl.StringVar(&f.owner, "owner", "", "with --server: the token's org login")
+	fl.StringVar(&f.repo, "repo", "bench", "repository name that runs are registered for")
+	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "with --server: the webhook secret; empty skips webhooks")
+	fl.StringVar(&f.databaseURL, "database-url", "", "with --server: the service's database, for the raw limits")
+	fl.IntVar(&f.pid, "pid", 0, "with --server: the service's process id, to report its resident size")
+	fl.StringVar(&f.scratchURL, "scratch-database", "", "without --server: a throwaway database URL to use instead of a new embedded one")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process for the whole run to FILE")
+	return cmd
+}
+
+func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
+	f.opts.Out = app.stderr
+	var target bench.Target
+	var err error
+	if f.server != "" {
+		target, err = externalTarget(ctx, app, f)
+	} else {
+		var stop func()
+		target, stop, err = startBenchService(ctx, app, f.repo, f.scratchURL)
+		if stop != nil {
+			defer stop()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if f.cpuProfile != "" {
+		out, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("create --cpuprofile file: %w", err)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return fmt.Errorf("start CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	report, err := bench.Run(ctx, target, f.opts)
+	if werr := report.Write(app.stdout); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	if report.Failed() {
+		return fmt.Errorf("some requests failed (see the errors column and the first errors above)")
+	}
+	return nil
+}
+
+// externalTarget describes a running service from the flags.
+func externalTarget(ctx context.Context, app *cliApp, f benchFlags) (bench.Target, error) {
+	if f.token == "" || f.owner == "" {
+		return bench.Target{}, &usageError{command: "centralcloud bench", err: fmt.Errorf("--server needs --token and --owner")}
+	}
+	t := bench.Target{URL: f.server, Token: f.token, Owner: f.owner, Repo: f.repo, WebhookSecret: f.webhookSecret}
+	if f.webhookSecret != "" {
+		payload, err := readWebhookFixture("pull_request/synchronize.json")
+		if err != nil {
+			return bench.Target{}, err
+		}
+		t.Webhook = payload
+	}
+	if f.pid > 0 {
+		t.RSS = bench.ProcessRSS(f.pid)
+		t.RSSNote = fmt.Sprintf("of process %d", f.pid)
+	}
+	if f.databaseURL != "" {
+		pool, err := database.Open(ctx, f.databaseURL, database.PoolOptions{ApplicationName: "centralcloud-bench"})
+		if err != nil {
+			return bench.Target{}, err
+		}
+		app.closers = append(app.closers, pool.Close)
+		t.Pool = pool
+	}
+	return t, nil
+}
