@@ -14,6 +14,8 @@ const envPrefix = "CENTRALCLOUD_"
 // keys, so they raise no warning.
 var envNamesNotKeys = map[string]bool{
 	EnvConfigPath: true,
+	// The scan command reads its token from here.
+	"CENTRALCLOUD_SCAN_TOKEN": true,
 }
 
 // applyEnv overrides fields of c from CENTRALCLOUD_* variables. A malformed

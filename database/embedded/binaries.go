@@ -16,7 +16,7 @@ var majorVersion = regexp.MustCompile(`(?:postgresql/|postgresql@|pgsql-)(\d+)`)
 // ErrNoBinaries means no PostgreSQL server binaries were found.
 var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, pg_ctl) found: " +
 	"install them (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@17), " +
-	"set CENTRALCLOUD_POSTGRES_BIN_DIR to the folder that holds them, " +
+	"set CENTRALCLOUD_DATABASE_POSTGRES_BIN_DIR to the folder that holds them, " +
 	"or set CENTRALCLOUD_DATABASE_URL to use an existing server")
 
 // findBinaries returns the folder that holds initdb and pg_ctl. An explicit
