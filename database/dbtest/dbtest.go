@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -95,8 +96,12 @@ func setup() {
 	pool, setupErr = database.Open(ctx, dbURL, database.PoolOptions{MaxConns: 20})
 }
 
+// clusterPattern names the temporary folders of throwaway clusters.
+const clusterPattern = "centralcloud-test-pg-"
+
 func startCluster(ctx context.Context) (string, error) {
-	dir, err := os.MkdirTemp("", "centralcloud-test-pg-")
+	sweepOrphanClusters(ctx)
+	dir, err := os.MkdirTemp("", clusterPattern)
 	if err != nil {
 		return "", err
 	}
@@ -114,6 +119,27 @@ func startCluster(ctx context.Context) (string, error) {
 		_ = os.RemoveAll(dir)
 	})
 	return srv.DatabaseURL("postgres"), nil
+}
+
+// sweepOrphanClusters stops and removes throwaway clusters whose test
+// process died before its cleanup ran (a killed or timed-out go test), so
+// they do not pile up on a CI machine. A cluster whose owner still runs is
+// left alone.
+func sweepOrphanClusters(ctx context.Context) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), clusterPattern+"*"))
+	for _, dir := range dirs {
+		// A folder that another package's tests are still setting up has
+		// no owner yet, so only old folders without one are swept.
+		info, err := os.Stat(dir)
+		if err != nil || embedded.OwnerAlive(dir) || time.Since(info.ModTime()) < 10*time.Minute {
+			continue
+		}
+		srv, err := embedded.Start(ctx, embedded.Options{DataDir: dir, Logger: zerolog.Nop(), AdoptOrphan: true, NoCreate: true})
+		if err == nil {
+			_ = srv.Stop()
+		}
+		_ = os.RemoveAll(dir)
+	}
 }
 
 func withDatabase(rawURL, name string) (string, error) {

@@ -42,6 +42,9 @@ type Options struct {
 	// which has since died left running, so that Stop stops it. A server
 	// whose owner still runs is used but never stopped by this process.
 	AdoptOrphan bool
+	// NoCreate skips creating Database, for a start that only stops an
+	// orphaned server.
+	NoCreate bool
 }
 
 // Server is a running embedded PostgreSQL server.
@@ -87,11 +90,22 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := s.startServer(ctx, opts.AdoptOrphan); err != nil {
 		return nil, err
 	}
+	if opts.NoCreate {
+		return s, nil
+	}
 	if err := s.createDatabase(ctx); err != nil {
 		_ = s.Stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// OwnerAlive reports whether the process that owns the server in dataDir
+// (the DataDir of Options) still runs.
+func OwnerAlive(dataDir string) bool {
+	s := &Server{dataDir: filepath.Join(dataDir, "postgres")}
+	_, alive := s.ownerAlive()
+	return alive
 }
 
 // URL returns the connection URL of the server's database.
