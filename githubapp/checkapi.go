@@ -20,12 +20,21 @@ var rerunAction = &github.CheckRunAction{
 	Identifier:  rerunActionID,
 }
 
-// createCheckRun creates a check run on the target commit.
+// createCheckRun creates a check run on the target commit, or adopts one
+// that an interrupted attempt created but did not record, so a retry never
+// leaves a second run of ours on the commit.
 func (h *ChecksHandler) createCheckRun(ctx context.Context, t *checkTarget, opts github.CreateCheckRunOptions) (*github.CheckRun, error) {
 	opts.Name = CheckRunName
 	opts.HeadSHA = t.HeadSHA
+	orphan, err := h.findOrphanCheckRun(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if orphan != nil {
+		return h.adoptCheckRun(ctx, t, orphan, opts)
+	}
 	var run *github.CheckRun
-	err := h.clients.withInstallation(ctx, t.Installation.GitHubID, func(c *github.Client) error {
+	err = h.clients.withInstallation(ctx, t.Installation.GitHubID, func(c *github.Client) error {
 		var err error
 		run, _, err = c.Checks.CreateCheckRun(ctx, t.Repo.Owner, t.Repo.Name, opts)
 		return err
