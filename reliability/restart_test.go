@@ -35,6 +35,8 @@ type loadResult struct {
 	serverRunID          string
 	// eventID is set for an event with a 2xx response.
 	eventID string
+	// commit is the commit of the run that the request was about.
+	commit  string
 	latency time.Duration
 	err     error
 }
@@ -82,7 +84,13 @@ func (c *cluster) restart(t *testing.T, ctx context.Context) {
 
 // load registers runs from several clients until stop is closed.
 type load struct {
-	e       *env
+	e *env
+	// newCommits gives each run a commit of its own instead of commitOne,
+	// so each run's Check Run can be counted.
+	newCommits bool
+	// pause is the wait of each client between two runs; zero sends as
+	// fast as the service answers.
+	pause   time.Duration
 	phase   atomic.Int32
 	mu      sync.Mutex
 	results []loadResult
@@ -90,8 +98,8 @@ type load struct {
 	wg      sync.WaitGroup
 }
 
-func startLoad(e *env, clients int) *load {
-	l := &load{e: e, stop: make(chan struct{})}
+func startLoad(e *env, clients int, newCommits bool, pause time.Duration) *load {
+	l := &load{e: e, stop: make(chan struct{}), newCommits: newCommits, pause: pause}
 	client := &http.Client{Timeout: 15 * time.Second}
 	for c := range clients {
 		l.wg.Add(1)
@@ -109,11 +117,25 @@ func (l *load) run(client *http.Client, c int) {
 			return
 		default:
 		}
+		commit := commitOne
+		if l.newCommits {
+			commit = newCommit()
+		}
 		run := l.send(client, "/scanner/runs",
-			runBody(l.e.a.login, l.e.a.repo.Name, fmt.Sprintf("load-%d-%d-%s", c, i, uuid.NewString()[:8]), commitOne))
+			runBody(l.e.a.login, l.e.a.repo.Name, fmt.Sprintf("load-%d-%d-%s", c, i, uuid.NewString()[:8]), commit))
+		run.commit = commit
 		l.record(run)
 		if run.serverRunID != "" {
-			l.record(l.send(client, "/scanner/events", eventBody(run.serverRunID, "final", true)))
+			event := l.send(client, "/scanner/events", eventBody(run.serverRunID, "final", true))
+			event.commit = commit
+			l.record(event)
+		}
+		if l.pause > 0 {
+			select {
+			case <-l.stop:
+				return
+			case <-time.After(l.pause):
+			}
 		}
 	}
 }
@@ -193,7 +215,7 @@ func TestPostgresRestartDuringLoad(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	e := setupWithPool(t, pool)
-	l := startLoad(e, 4)
+	l := startLoad(e, 4, false, 0)
 	ok := func(r loadResult) bool { return r.serverRunID != "" }
 
 	waitFor(t, "50 runs registered", 30*time.Second, func() bool { return l.count(ok) >= 50 })
