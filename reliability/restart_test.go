@@ -51,7 +51,9 @@ type cluster struct {
 
 func startCluster(t *testing.T, ctx context.Context) *cluster {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "centralcloud-reliability-")
+	// The dbtest prefix lets the next test run sweep a cluster that a killed
+	// run left behind.
+	dir, err := os.MkdirTemp("", "centralcloud-test-pg-reliability-")
 	require.NoError(t, err)
 	// The server runs as the postgres user when the tests run as root.
 	require.NoError(t, os.Chmod(dir, 0o755))
