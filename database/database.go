@@ -28,7 +28,7 @@ type PoolOptions struct {
 	ApplicationName string
 }
 
-// Open creates a pgx pool for url and checks that the server answers.
+// Open creates a pgx pool for url and checks that the server responds.
 func Open(ctx context.Context, url string, opts PoolOptions) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

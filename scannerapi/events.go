@@ -314,7 +314,8 @@ func (a *API) auditPolicyDecisions(r *http.Request, tx pgx.Tx, p *Principal, run
 
 func findingRows(findings []results.Finding) []store.FindingRow {
 	rows := make([]store.FindingRow, len(findings))
-	for i, f := range findings {
+	for i := range findings {
+		f := &findings[i]
 		row := store.FindingRow{
 			PatternID: f.PatternID, Severity: string(f.Severity), Message: f.Message,
 			Fingerprint: f.Fingerprint, Kind: f.Kind, Suppressed: f.Suppressed,
@@ -323,10 +324,10 @@ func findingRows(findings []results.Finding) []store.FindingRow {
 			row.Path = &f.Path
 		}
 		if f.StartLine > 0 {
-			row.StartLine, row.EndLine = &findings[i].StartLine, &findings[i].EndLine
+			row.StartLine, row.EndLine = &f.StartLine, &f.EndLine
 		}
 		if f.Language != "" {
-			row.Language = &findings[i].Language
+			row.Language = &f.Language
 		}
 		rows[i] = row
 	}

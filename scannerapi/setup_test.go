@@ -166,7 +166,7 @@ func runRequest(owner, localRunID, commit string) map[string]any {
 const commitA = "0123456789abcdef0123456789abcdef01234567"
 const commitB = "89abcdef0123456789abcdef0123456789abcdef"
 
-// requireProblem checks a problem+json answer with status and, when field
+// requireProblem checks a problem+json response with status and, when field
 // is set, the offending field.
 func requireProblem(t *testing.T, r response, status int, field string) {
 	t.Helper()

@@ -27,8 +27,8 @@ func (h *Health) Live(w http.ResponseWriter, _ *http.Request) {
 }
 
 // Ready responds 200 when the database is reachable, its schema is at the
-// version this build expects, and a snapshot is loaded; else 503 with the
-// failing checks.
+// version this build expects, and a snapshot is loaded. Otherwise it
+// responds 503 with the failing checks.
 func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -32,17 +30,8 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-func (m *httpMetrics) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		next.ServeHTTP(ww, r)
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		route := routePattern(r)
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status/100)+"xx").Inc()
-		m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
-	})
+// observe counts one completed request and records its latency.
+func (m *httpMetrics) observe(route, method string, status int, elapsed time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status/100)+"xx").Inc()
+	m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }

@@ -49,25 +49,32 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// accessLog logs each request once its response is written, with the route pattern
-// so that log lines group by endpoint.
-func accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		next.ServeHTTP(ww, r)
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		logger := zerolog.Ctx(r.Context())
-		event := logger.Info()
-		if status >= 500 {
-			event = logger.Warn()
-		}
-		event.Str(logkey.Method, r.Method).Str(logkey.Route, routePattern(r)).Int(logkey.Status, status).
-			Dur(logkey.Duration, time.Since(start)).Int(logkey.Bytes, ww.BytesWritten()).Msg("request")
-	})
+// observe wraps the response writer once per request, then records the
+// request's metrics and writes its access log line with the route pattern,
+// so that both group by endpoint.
+func observe(metrics *httpMetrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			elapsed := time.Since(start)
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			route := routePattern(r)
+			metrics.observe(route, r.Method, status, elapsed)
+
+			logger := zerolog.Ctx(r.Context())
+			event := logger.Info()
+			if status >= 500 {
+				event = logger.Warn()
+			}
+			event.Str(logkey.Method, r.Method).Str(logkey.Route, route).Int(logkey.Status, status).
+				Dur(logkey.Duration, elapsed).Int(logkey.Bytes, ww.BytesWritten()).Msg("request")
+		})
+	}
 }
 
 func routePattern(r *http.Request) string {

@@ -40,7 +40,7 @@ type Options struct {
 func NewRouter(routes Routes, opts Options) http.Handler {
 	r := chi.NewRouter()
 	metrics := newHTTPMetrics(opts.Registerer)
-	r.Use(requestContext(opts.Logger), metrics.middleware, accessLog, recoverer, limitBody(opts.MaxBodyBytes))
+	r.Use(requestContext(opts.Logger), observe(metrics), recoverer, limitBody(opts.MaxBodyBytes))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, problem.NotFound("no route "+r.URL.Path+": see the API reference for the paths"))
 	})

@@ -105,7 +105,7 @@ func nullJSON(raw json.RawMessage) any {
 	return []byte(raw)
 }
 
-// severityRanks orders severities for the fail_on threshold.
+// severityRankSQL ranks a finding's severity for the fail_on threshold.
 const severityRankSQL = `CASE severity WHEN 'error' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END`
 
 // BlockingFindings returns the ids of up to limit findings of the run that

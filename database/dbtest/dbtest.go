@@ -1,8 +1,8 @@
 // Package dbtest gives each test package a freshly migrated Postgres
 // database of its own.
 //
-// The server is the one named by CENTRALCLOUD_TEST_DATABASE_URL (a URL whose
-// user may create databases); when it is unset, a throwaway cluster is
+// The server is the one named by CENTRALCLOUD_TEST_DATABASE_URL, a URL whose
+// user may create databases. When it is unset, a throwaway cluster is
 // started in a temporary folder from the machine's PostgreSQL binaries and
 // removed afterwards. Use it from TestMain:
 //

@@ -62,10 +62,13 @@ func Write(w http.ResponseWriter, d *Details) {
 	_ = json.NewEncoder(w).Encode(d)
 }
 
-// Common problems.
-var (
-	NotFound = func(detail string) *Details { return New(http.StatusNotFound, "not-found", detail) }
-	Internal = func() *Details {
-		return New(http.StatusInternalServerError, "internal", "the server failed to handle the request; it was logged, retry later")
-	}
-)
+// NotFound returns a 404 problem.
+func NotFound(detail string) *Details {
+	return New(http.StatusNotFound, "not-found", detail)
+}
+
+// Internal returns the 500 problem, whose detail reveals nothing of the
+// cause; handlers log the cause.
+func Internal() *Details {
+	return New(http.StatusInternalServerError, "internal", "the server failed to handle the request; it was logged, retry later")
+}
