@@ -159,51 +159,51 @@ func (a *API) registerRun(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("this token may not register runs for %s/%s: use a token of the org or installation that owns it", v.owner, v.name)))
 		return
 	}
-	run, created, err := a.storeRun(r, p, v, ghRepo)
+	reg, err := a.storeRun(r, p, v, ghRepo)
 	if errors.Is(err, store.ErrRunConflict) {
 		problem.Write(w, problem.New(http.StatusConflict, "run-conflict",
-			fmt.Sprintf("local_run_id %q is already registered for commit %s: use a new local_run_id for another commit", v.localRunID, run.CommitSHA)))
+			fmt.Sprintf("local_run_id %q is already registered for commit %s: use a new local_run_id for another commit", v.localRunID, reg.Run.CommitSHA)))
 		return
 	}
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
-	resp, d := a.runResponse(r, p, run.ID, v.etag)
+	resp, d := a.runResponse(r, reg, v.etag)
 	if d != nil {
 		problem.Write(w, d)
 		return
 	}
 	status, result := http.StatusOK, "replayed"
-	if created {
+	if reg.Created {
 		status, result = http.StatusCreated, "created"
 	}
 	a.metrics.runs.WithLabelValues(result).Inc()
 	logger := zerolog.Ctx(r.Context())
 	logger.UpdateContext(func(c zerolog.Context) zerolog.Context {
-		return c.Str(logkey.ServerRunID, run.ID.String()).Str(logkey.Repository, v.owner+"/"+v.name)
+		return c.Str(logkey.ServerRunID, reg.Run.ID.String()).Str(logkey.Repository, v.owner+"/"+v.name)
 	})
-	logger.Info().Bool(logkey.Created, created).Msg("run registered")
+	logger.Info().Bool(logkey.Created, reg.Created).Msg("run registered")
 	writeJSON(w, status, resp)
 }
 
-// storeRun records the run and, for a new run, queues the move of the
-// commit's Check Run to in_progress in the same statement. Without an
-// explicit transaction, a known repository and a new run cost two round
-// trips.
-func (a *API) storeRun(r *http.Request, p *Principal, v *validRun, ghRepo *RepositoryRef) (store.Run, bool, error) {
+// storeRun records the run, queues the move of the commit's Check Run to
+// in_progress for a new run and reads the org's policy, all in one
+// statement. With the repository cached, that is the request's one round
+// trip to the database.
+func (a *API) storeRun(r *http.Request, p *Principal, v *validRun, ghRepo *RepositoryRef) (store.Registration, error) {
 	repo, err := a.repository(r, p, v, ghRepo)
 	if err != nil {
-		return store.Run{}, false, err
+		return store.Registration{}, err
 	}
 	message, err := json.Marshal(queue.CheckMessage{Type: queue.CheckRunRegistered})
 	if err != nil {
-		return store.Run{}, false, err
+		return store.Registration{}, err
 	}
 	return store.RegisterRun(r.Context(), a.db, store.Run{
 		OrgID: p.Org.ID, RepositoryID: repo.ID, LocalRunID: v.localRunID, CommitSHA: v.commit,
 		Ref: v.ref, PullRequest: v.pullRequest, ScannerName: v.scannerName, ScannerVersion: v.scannerVersion,
-	}, queue.Checks, message)
+	}, a.opts.Policies, queue.Checks, message)
 }
 
 // repository returns the run's repository record, creating it on first
@@ -226,13 +226,10 @@ func (a *API) repository(r *http.Request, p *Principal, v *validRun, ghRepo *Rep
 	return repo, nil
 }
 
-func (a *API) runResponse(r *http.Request, p *Principal, runID uuid.UUID, clientETag string) (*runResponse, *problem.Details) {
-	policy, err := store.EffectivePolicy(r.Context(), a.db, p.Org.ID, a.opts.Policies)
-	if err != nil {
-		return nil, failureProblem(r, err)
-	}
+func (a *API) runResponse(r *http.Request, reg store.Registration, clientETag string) (*runResponse, *problem.Details) {
+	policy := reg.Policy
 	resp := &runResponse{
-		ServerRunID:  runID,
+		ServerRunID:  reg.Run.ID,
 		PatternsETag: a.currentETag(),
 		Policies: policyResponse{
 			TelemetryEnabled: policy.TelemetryEnabled, LearningEnabled: policy.LearningEnabled, FailOn: policy.FailOn,

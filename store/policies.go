@@ -35,29 +35,45 @@ var PolicyKeys = map[string]string{
 // EffectivePolicy returns the org's policy, falling back to defaults for
 // each key that the org has not set.
 func EffectivePolicy(ctx context.Context, db database.DBTX, orgID uuid.UUID, defaults Policy) (Policy, error) {
-	var telemetry, learning *bool
-	var failOn *string
-	var retention *int
+	var o policyOverrides
 	err := db.QueryRow(ctx,
 		`SELECT telemetry_enabled, learning_enabled, fail_on, retention_days FROM org_policies WHERE org_id = $1`,
-		orgID).Scan(&telemetry, &learning, &failOn, &retention)
+		orgID).Scan(o.targets()...)
 	if err != nil && err != pgx.ErrNoRows {
 		return Policy{}, fmt.Errorf("read policies of org %s: %w", orgID, err)
 	}
+	return o.apply(defaults), nil
+}
+
+// policyOverrides are the org_policies columns of one org; NULL, or no
+// row, keeps the default.
+type policyOverrides struct {
+	telemetry, learning *bool
+	failOn              *string
+	retention           *int
+}
+
+// targets returns scan targets for telemetry_enabled, learning_enabled,
+// fail_on and retention_days, in that order.
+func (o *policyOverrides) targets() []any {
+	return []any{&o.telemetry, &o.learning, &o.failOn, &o.retention}
+}
+
+func (o policyOverrides) apply(defaults Policy) Policy {
 	p := defaults
-	if telemetry != nil {
-		p.TelemetryEnabled = *telemetry
+	if o.telemetry != nil {
+		p.TelemetryEnabled = *o.telemetry
 	}
-	if learning != nil {
-		p.LearningEnabled = *learning
+	if o.learning != nil {
+		p.LearningEnabled = *o.learning
 	}
-	if failOn != nil {
-		p.FailOn = *failOn
+	if o.failOn != nil {
+		p.FailOn = *o.failOn
 	}
-	if retention != nil {
-		p.RetentionDays = retention
+	if o.retention != nil {
+		p.RetentionDays = o.retention
 	}
-	return p, nil
+	return p
 }
 
 // SetPolicies applies KEY=VALUE settings to an org and writes one audit

@@ -39,22 +39,38 @@ const runColumns = `id, org_id, repository_id, local_run_id, commit_sha, ref, pu
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
-	err := row.Scan(&r.ID, &r.OrgID, &r.RepositoryID, &r.LocalRunID, &r.CommitSHA, &r.Ref, &r.PullRequest,
-		&r.ScannerName, &r.ScannerVersion, &r.Status, &r.Conclusion, &r.CreatedAt, &r.CompletedAt)
+	err := row.Scan(r.targets()...)
 	return r, err
 }
 
-// RegisterRun inserts run unless (repository, local_run_id) exists. It
-// returns the stored run and whether this call created it. Concurrent
-// identical calls create one run: the losers wait for the winner's insert
-// and then read its row. The same local_run_id with another commit is
-// ErrRunConflict.
+// targets returns scan targets for runColumns.
+func (r *Run) targets() []any {
+	return []any{&r.ID, &r.OrgID, &r.RepositoryID, &r.LocalRunID, &r.CommitSHA, &r.Ref, &r.PullRequest,
+		&r.ScannerName, &r.ScannerVersion, &r.Status, &r.Conclusion, &r.CreatedAt, &r.CompletedAt}
+}
+
+// Registration is the outcome of RegisterRun.
+type Registration struct {
+	Run Run
+	// Created is true when this call inserted the run.
+	Created bool
+	// Policy is the org's effective policy, read in the same statement.
+	Policy Policy
+}
+
+// RegisterRun inserts run unless (repository, local_run_id) exists, and
+// returns the stored run, whether this call created it and the org's
+// policy on top of defaults. Concurrent identical calls create one run:
+// the losers wait for the winner's insert and then read its row. The same
+// local_run_id with another commit is ErrRunConflict, returned with the
+// stored run.
 //
 // When onCreate is not nil, a created run also sends onCreate to queueName,
 // with the run's id set as its server_run_id, in the same statement as the
-// insert, so the run and its message commit together in one round trip.
-func RegisterRun(ctx context.Context, db database.DBTX, run Run, queueName string, onCreate json.RawMessage) (Run, bool, error) {
-	row := db.QueryRow(ctx,
+// insert, so the run and its message commit together. A new run and a
+// replay of a committed one cost one round trip each.
+func RegisterRun(ctx context.Context, db database.DBTX, run Run, defaults Policy, queueName string, onCreate json.RawMessage) (Registration, error) {
+	reg, err := scanRegistration(db.QueryRow(ctx,
 		`WITH inserted AS (
 		   INSERT INTO scanner_runs (org_id, repository_id, local_run_id, commit_sha, ref, pull_request,
 		                             scanner_name, scanner_version)
@@ -64,27 +80,49 @@ func RegisterRun(ctx context.Context, db database.DBTX, run Run, queueName strin
 		 ), queued AS (
 		   SELECT pgmq.send($9, $10::jsonb || jsonb_build_object('server_run_id', inserted.id)) AS msg_id
 		     FROM inserted WHERE $10::jsonb IS NOT NULL
+		 ), found AS (
+		   SELECT true AS created, `+runColumns+` FROM inserted
+		   UNION ALL
+		   SELECT false, `+runColumns+` FROM scanner_runs WHERE repository_id = $2 AND local_run_id = $3
 		 )
-		 SELECT `+runColumns+` FROM inserted WHERE (SELECT count(*) FROM queued) >= 0`,
+		 SELECT found.*, `+policyColumns+`
+		   FROM found LEFT JOIN org_policies p ON p.org_id = $1
+		  WHERE (SELECT count(*) FROM queued) >= 0
+		  ORDER BY found.created DESC LIMIT 1`,
 		run.OrgID, run.RepositoryID, run.LocalRunID, run.CommitSHA, run.Ref, run.PullRequest,
-		run.ScannerName, run.ScannerVersion, queueName, nullJSON(onCreate))
-	stored, err := scanRun(row)
-	if err == nil {
-		return stored, true, nil
+		run.ScannerName, run.ScannerVersion, queueName, nullJSON(onCreate)), defaults)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// The statement's snapshot predates a concurrent insert of the
+		// same run, which the INSERT waited for, so read it again.
+		reg, err = scanRegistration(db.QueryRow(ctx,
+			`SELECT false, r.*, `+policyColumns+`
+			   FROM (SELECT `+runColumns+` FROM scanner_runs WHERE repository_id = $1 AND local_run_id = $2) r
+			   LEFT JOIN org_policies p ON p.org_id = $3`,
+			run.RepositoryID, run.LocalRunID, run.OrgID), defaults)
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return Run{}, false, fmt.Errorf("insert run: %w", err)
-	}
-	stored, err = scanRun(db.QueryRow(ctx,
-		`SELECT `+runColumns+` FROM scanner_runs WHERE repository_id = $1 AND local_run_id = $2`,
-		run.RepositoryID, run.LocalRunID))
 	if err != nil {
-		return Run{}, false, fmt.Errorf("read existing run: %w", err)
+		return Registration{}, fmt.Errorf("register run %q: %w", run.LocalRunID, err)
 	}
-	if stored.CommitSHA != run.CommitSHA {
-		return stored, false, ErrRunConflict
+	if !reg.Created && reg.Run.CommitSHA != run.CommitSHA {
+		return reg, ErrRunConflict
 	}
-	return stored, false, nil
+	return reg, nil
+}
+
+// policyColumns are the org_policies columns, aliased p, in the order that
+// policyOverrides.targets expects.
+const policyColumns = `p.telemetry_enabled, p.learning_enabled, p.fail_on, p.retention_days`
+
+// scanRegistration scans created, the run's columns and policyColumns.
+func scanRegistration(row pgx.Row, defaults Policy) (Registration, error) {
+	var reg Registration
+	var o policyOverrides
+	dest := append(append([]any{&reg.Created}, reg.Run.targets()...), o.targets()...)
+	if err := row.Scan(dest...); err != nil {
+		return Registration{}, err
+	}
+	reg.Policy = o.apply(defaults)
+	return reg, nil
 }
 
 // RunForOrg returns the run with id when it belongs to orgID, else
