@@ -80,9 +80,9 @@ func (s *Server) CheckRuns(owner, repo, headSHA string) []CheckRun {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var runs []CheckRun
-	for _, id := range s.checkRunOrder {
+	for _, id := range s.checkRunsBySHA[strings.ToLower(headSHA)] {
 		run := s.checkRuns[id]
-		if run.isOn(owner, repo) && strings.EqualFold(run.HeadSHA, headSHA) {
+		if run.isOn(owner, repo) {
 			runs = append(runs, run.clone())
 		}
 	}

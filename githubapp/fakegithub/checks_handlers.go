@@ -2,6 +2,7 @@ package fakegithub
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,8 @@ func (s *Server) createCheckRun(ex *exchange) reply {
 	s.applyCheckRunRequest(run, &req, ex.received)
 	s.checkRuns[run.ID] = run
 	s.checkRunOrder = append(s.checkRunOrder, run.ID)
+	sha := strings.ToLower(run.HeadSHA)
+	s.checkRunsBySHA[sha] = append(s.checkRunsBySHA[sha], run.ID)
 	return jsonReply(http.StatusCreated, s.renderCheckRun(run))
 }
 

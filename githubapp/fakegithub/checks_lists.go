@@ -37,9 +37,9 @@ func (s *Server) listCheckRunsForRef(ex *exchange) reply {
 	latestOnly := query.Get("filter") != "all"
 	seenNames := map[string]bool{}
 	var runs []*CheckRun
-	for _, id := range slices.Backward(s.checkRunOrder) {
+	for _, id := range slices.Backward(s.checkRunsBySHA[strings.ToLower(ref)]) {
 		run := s.checkRuns[id]
-		if run.RepositoryID != repo.ID || !strings.EqualFold(run.HeadSHA, ref) || !s.matchesRunFilters(run, query.Get) {
+		if run.RepositoryID != repo.ID || !s.matchesRunFilters(run, query.Get) {
 			continue
 		}
 		if latestOnly && seenNames[run.Name] {

@@ -83,14 +83,17 @@ type Server struct {
 	tokens        map[string]*accessToken
 	checkRuns     map[int64]*CheckRun
 	checkRunOrder []int64
-	checkSuites   map[string]int64
-	statuses      []*Status
-	calls         []Call
-	faults        []*Fault
-	rateWindows   map[string]*rateWindow
-	lastID        int64
-	requests      atomic.Uint64
-	started       time.Time
+	// checkRunsBySHA lists the ids of each head SHA's runs, oldest first,
+	// keyed by the lower-case SHA, so that commit lookups need no scan.
+	checkRunsBySHA map[string][]int64
+	checkSuites    map[string]int64
+	statuses       []*Status
+	calls          []Call
+	faults         []*Fault
+	rateWindows    map[string]*rateWindow
+	lastID         int64
+	requests       atomic.Uint64
+	started        time.Time
 }
 
 // New starts a fake GitHub server and panics if it cannot, as
@@ -113,16 +116,17 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:          opts,
-		templates:     tmpl,
-		log:           *opts.Logger,
-		installations: make(map[int64]*installation),
-		tokens:        make(map[string]*accessToken),
-		checkRuns:     make(map[int64]*CheckRun),
-		checkSuites:   make(map[string]int64),
-		rateWindows:   make(map[string]*rateWindow),
-		lastID:        1000,
-		started:       opts.Now().UTC().Truncate(time.Second),
+		opts:           opts,
+		templates:      tmpl,
+		log:            *opts.Logger,
+		installations:  make(map[int64]*installation),
+		tokens:         make(map[string]*accessToken),
+		checkRuns:      make(map[int64]*CheckRun),
+		checkRunsBySHA: make(map[string][]int64),
+		checkSuites:    make(map[string]int64),
+		rateWindows:    make(map[string]*rateWindow),
+		lastID:         1000,
+		started:        opts.Now().UTC().Truncate(time.Second),
 	}
 	for _, inst := range opts.Installations {
 		if err := s.AddInstallation(inst); err != nil {
