@@ -3,7 +3,6 @@ package githubapp
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/centralcloud/centralcloud/internal/logkey"
@@ -36,28 +35,28 @@ func (h *checkRunHandler) Handle(ctx context.Context, eventType, deliveryID stri
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
-		switch event.Action {
-		case "rerequested":
-		case "requested_action":
-			if event.RequestedAction == nil || event.RequestedAction.Identifier != rerunActionID {
-				return webhookResultIgnored, nil
-			}
-		default:
-			return webhookResultIgnored, nil
+	dl := event.delivery(eventType, deliveryID)
+	ctx = withDeliveryLogger(ctx, dl)
+	switch event.Action {
+	case "rerequested":
+	case "requested_action":
+		if event.RequestedAction == nil || event.RequestedAction.Identifier != rerunActionID {
+			return h.deps.processCheckRequest(ctx, dl, nil)
 		}
-		if !h.ours(&event) {
-			zerolog.Ctx(ctx).Info().Str(logkey.CheckName, event.CheckRun.Name).
-				Msg("check run belongs to another app; ignored")
-			return webhookResultIgnored, nil
-		}
-		return requestCheck(ctx, tx, commitRequest{
-			Type:           CheckRerequested,
-			DeliveryID:     deliveryID,
-			InstallationID: event.installationID(),
-			Repository:     event.repositoryRef(),
-			HeadSHA:        event.CheckRun.HeadSHA,
-		})
+	default:
+		return h.deps.processCheckRequest(ctx, dl, nil)
+	}
+	if !h.ours(&event) {
+		zerolog.Ctx(ctx).Info().Str(logkey.CheckName, event.CheckRun.Name).
+			Msg("check run belongs to another app; ignored")
+		return h.deps.processCheckRequest(ctx, dl, nil)
+	}
+	return h.deps.processCheckRequest(ctx, dl, &commitRequest{
+		Type:           CheckRerequested,
+		DeliveryID:     deliveryID,
+		InstallationID: event.installationID(),
+		Repository:     event.repositoryRef(),
+		HeadSHA:        event.CheckRun.HeadSHA,
 	})
 }
 

@@ -2,8 +2,6 @@ package githubapp
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // checkSuiteHandler requests a queued check run when GitHub creates a check
@@ -27,21 +25,21 @@ func (h *checkSuiteHandler) Handle(ctx context.Context, eventType, deliveryID st
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
-		kind := CheckRequested
-		switch event.Action {
-		case "requested":
-		case "rerequested":
-			kind = CheckRerequested
-		default:
-			return webhookResultIgnored, nil
-		}
-		return requestCheck(ctx, tx, commitRequest{
-			Type:           kind,
-			DeliveryID:     deliveryID,
-			InstallationID: event.installationID(),
-			Repository:     event.repositoryRef(),
-			HeadSHA:        event.CheckSuite.HeadSHA,
-		})
+	dl := event.delivery(eventType, deliveryID)
+	ctx = withDeliveryLogger(ctx, dl)
+	kind := CheckRequested
+	switch event.Action {
+	case "requested":
+	case "rerequested":
+		kind = CheckRerequested
+	default:
+		return h.deps.processCheckRequest(ctx, dl, nil)
+	}
+	return h.deps.processCheckRequest(ctx, dl, &commitRequest{
+		Type:           kind,
+		DeliveryID:     deliveryID,
+		InstallationID: event.installationID(),
+		Repository:     event.repositoryRef(),
+		HeadSHA:        event.CheckSuite.HeadSHA,
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/centralcloud/centralcloud/database"
@@ -70,37 +69,41 @@ type commitRequest struct {
 // enqueueCheck sends a webhook's check request on the Checks queue inside
 // the delivery's transaction.
 func enqueueCheck(ctx context.Context, db database.DBTX, req commitRequest) error {
-	msg := CheckMessage{
+	if _, err := queue.Send(ctx, db, queue.Checks, req.message()); err != nil {
+		return fmt.Errorf("enqueue %s for %s@%s: %w", req.Type, req.Repository.FullName(), req.HeadSHA, err)
+	}
+	return nil
+}
+
+// message returns the Checks queue message of req.
+func (req commitRequest) message() CheckMessage {
+	return CheckMessage{
 		CheckMessage:   queue.CheckMessage{Type: req.Type},
 		DeliveryID:     req.DeliveryID,
 		InstallationID: req.InstallationID,
 		Repository:     &req.Repository,
 		HeadSHA:        req.HeadSHA,
 	}
-	if _, err := queue.Send(ctx, db, queue.Checks, msg); err != nil {
-		return fmt.Errorf("enqueue %s for %s@%s: %w", req.Type, req.Repository.FullName(), req.HeadSHA, err)
-	}
-	return nil
 }
 
-// requestCheck is the delivery work of the events that ask for a check run
-// on a commit. A delivery without installation (a repository webhook rather
-// than the App's) or without a commit is recorded and ignored.
-func requestCheck(ctx context.Context, tx pgx.Tx, req commitRequest) (string, error) {
+// checkMessage returns the message of a webhook's request for a check run
+// on a commit, with the head SHA in lower case. It returns nil, and logs
+// why, for a delivery without installation (a repository webhook rather
+// than the App's) or without a repository or commit, which is recorded and
+// ignored.
+func (req commitRequest) checkMessage(ctx context.Context) *CheckMessage {
 	logger := zerolog.Ctx(ctx)
 	if req.InstallationID == 0 {
 		logger.Info().Msg("delivery has no installation; no check run requested")
-		return webhookResultIgnored, nil
+		return nil
 	}
 	req.HeadSHA = strings.ToLower(req.HeadSHA)
 	repo := req.Repository
 	if repo.ID == 0 || repo.Owner == "" || repo.Name == "" || !commitSHA.MatchString(req.HeadSHA) {
 		logger.Warn().Str(logkey.HeadSHA, req.HeadSHA).
 			Msg("delivery lacks a repository or head commit; no check run requested")
-		return webhookResultIgnored, nil
+		return nil
 	}
-	if err := enqueueCheck(ctx, tx, req); err != nil {
-		return "", err
-	}
-	return webhookResultProcessed, nil
+	msg := req.message()
+	return &msg
 }

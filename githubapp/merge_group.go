@@ -2,8 +2,6 @@ package githubapp
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // mergeGroupHandler requests a queued check run on a merge queue's
@@ -26,16 +24,17 @@ func (h *mergeGroupHandler) Handle(ctx context.Context, eventType, deliveryID st
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
-		if event.Action != "checks_requested" {
-			return webhookResultIgnored, nil
-		}
-		return requestCheck(ctx, tx, commitRequest{
+	dl := event.delivery(eventType, deliveryID)
+	ctx = withDeliveryLogger(ctx, dl)
+	var req *commitRequest
+	if event.Action == "checks_requested" {
+		req = &commitRequest{
 			Type:           CheckRequested,
 			DeliveryID:     deliveryID,
 			InstallationID: event.installationID(),
 			Repository:     event.repositoryRef(),
 			HeadSHA:        event.MergeGroup.HeadSHA,
-		})
-	})
+		}
+	}
+	return h.deps.processCheckRequest(ctx, dl, req)
 }

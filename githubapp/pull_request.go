@@ -3,7 +3,6 @@ package githubapp
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/centralcloud/centralcloud/internal/logkey"
@@ -32,19 +31,19 @@ func (h *pullRequestHandler) Handle(ctx context.Context, eventType, deliveryID s
 	if err := decodePayload(eventType, deliveryID, payload, &event); err != nil {
 		return err
 	}
-	return h.deps.process(ctx, event.delivery(eventType, deliveryID), func(ctx context.Context, tx pgx.Tx) (string, error) {
-		switch event.Action {
-		case "opened", "synchronize", "reopened":
-		default:
-			return webhookResultIgnored, nil
-		}
+	dl := event.delivery(eventType, deliveryID)
+	ctx = withDeliveryLogger(ctx, dl)
+	var req *commitRequest
+	switch event.Action {
+	case "opened", "synchronize", "reopened":
 		zerolog.Ctx(ctx).Debug().Int(logkey.PullRequest, event.Number).Msg("pull request changed")
-		return requestCheck(ctx, tx, commitRequest{
+		req = &commitRequest{
 			Type:           CheckRequested,
 			DeliveryID:     deliveryID,
 			InstallationID: event.installationID(),
 			Repository:     event.repositoryRef(),
 			HeadSHA:        event.PullRequest.Head.SHA,
-		})
-	})
+		}
+	}
+	return h.deps.processCheckRequest(ctx, dl, req)
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -162,6 +163,33 @@ func TestWebhookRedeliveryProcessedOnce(t *testing.T) {
 	deliveries := e.app.checks.metrics.webhookDeliveries
 	assert.Equal(t, 1.0, testutil.ToFloat64(deliveries.WithLabelValues("pull_request", "opened", webhookResultProcessed)))
 	assert.Equal(t, 2.0, testutil.ToFloat64(deliveries.WithLabelValues("pull_request", "opened", webhookResultDuplicate)))
+}
+
+// Concurrent deliveries of one id wait on the delivery row's unique key,
+// so exactly one of them queues its check message.
+func TestWebhookConcurrentRedeliveryQueuesOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	payload := e.pullRequestPayload("synchronize", newSHA())
+	deliveryID := uuid.NewString()
+	const senders = 8
+	statuses := make([]int, senders)
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() {
+			res := e.deliver("pull_request", payload, deliveryID)
+			statuses[i] = res.StatusCode
+		})
+	}
+	wg.Wait()
+	for i, status := range statuses {
+		assert.Equal(t, http.StatusOK, status, "sender %d", i)
+	}
+	assert.Equal(t, 1, e.deliveryRows(deliveryID))
+	assert.Equal(t, 1, e.queuedCount())
+	deliveries := e.app.checks.metrics.webhookDeliveries
+	assert.Equal(t, 1.0, testutil.ToFloat64(deliveries.WithLabelValues("pull_request", "synchronize", webhookResultProcessed)))
+	assert.Equal(t, float64(senders-1), testutil.ToFloat64(deliveries.WithLabelValues("pull_request", "synchronize", webhookResultDuplicate)))
 }
 
 func TestWebhookWithoutInstallationIgnored(t *testing.T) {
