@@ -1,7 +1,10 @@
 package githubapp
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/uuid"
@@ -41,5 +44,31 @@ func BenchmarkAnnotationBatch(b *testing.B) {
 			b.Fatalf("batch %d: %d annotations, %v", batch%10, len(annotations), err)
 		}
 		batch++
+	}
+}
+
+// BenchmarkDecodePayload decodes the recorded pull_request.synchronize
+// payload into pullRequestPayload with encoding/json and with
+// decodePayload.
+func BenchmarkDecodePayload(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join(webhooksDir(b), "pull_request", "synchronize.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	decoders := map[string]func(any) error{
+		"encoding_json": func(v any) error { return json.Unmarshal(raw, v) },
+		"decodePayload": func(v any) error { return decodePayload("pull_request", "delivery-1", raw, v) },
+	}
+	for name, decode := range decoders {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var event pullRequestPayload
+				if err := decode(&event); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

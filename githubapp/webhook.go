@@ -2,11 +2,11 @@ package githubapp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
+	json "github.com/goccy/go-json"
 	ghapp "github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
@@ -94,6 +94,13 @@ func (d *webhookDeps) onResponse(w http.ResponseWriter, r *http.Request, event s
 
 // decodePayload decodes a delivery's JSON body into event. A body that
 // does not decode is a validation error, which gets 400.
+//
+// It uses goccy/go-json, a drop-in replacement for encoding/json. On a
+// recorded 27 KiB pull_request payload it is about 14 times faster at
+// decoding the few fields that CentralCloud reads (BenchmarkDecodePayload).
+// With encoding/json, decoding took two thirds of a delivery's CPU time. A
+// test holds it to encoding/json's results on every recorded payload and on
+// broken copies of them.
 func decodePayload(eventType, deliveryID string, payload []byte, event any) error {
 	if deliveryID == "" {
 		return ghapp.ValidationError{EventType: eventType, Cause: errMissingDeliveryID}
