@@ -89,7 +89,10 @@ func configureBench(app *cliApp, scratchURL string, onStop func(func())) error {
 		if err != nil {
 			return fmt.Errorf("create a temporary data folder: %w", err)
 		}
-		onStop(func() { _ = os.RemoveAll(dir) })
+		// The app's closers stop the embedded server after the bench
+		// ends, last added first. This one is added before the server
+		// starts, so it removes the folder once the server is down.
+		app.closers = append(app.closers, func() { _ = os.RemoveAll(dir) })
 		// When run as root the embedded server runs as postgres, which
 		// must be able to enter the folder.
 		if err := os.Chmod(dir, 0o711); err != nil {
