@@ -17,8 +17,12 @@ type runner struct {
 	o      Options
 	c      *client
 	nonce  string
-	etag   string
 	report Report
+	// etag is the current snapshot's ETag, unquoted; snapshotBody and
+	// snapshotHeader are its body and the request headers that fetched it.
+	etag           string
+	snapshotBody   []byte
+	snapshotHeader http.Header
 }
 
 // Run measures every scenario that the target allows, one after the other,
@@ -40,24 +44,27 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 		}
 		r.report.IdleRSS = idle
 	}
-	// The checks pipeline runs early, while the fake GitHub holds few check
-	// runs to search.
-	steps := []struct {
-		name string
-		run  func(context.Context) error
-	}{{"snapshot", r.snapshot}, {"checks", r.checks}, {"runs", r.runs}, {"events", r.events},
-		{"webhooks", r.webhooks}, {"queue", r.queue}}
-	for _, step := range steps {
-		// The snapshot step always runs: it learns the ETag that runs send.
-		if step.name != "snapshot" && len(o.Only) > 0 && !slices.Contains(o.Only, step.name) {
+	if err := r.fetchSnapshot(ctx); err != nil {
+		return r.report, err
+	}
+	steps := map[string]func(context.Context) error{
+		"snapshot": r.snapshot, "checks": r.checks, "runs": r.runs, "events": r.events,
+		"webhooks": r.webhooks, "queue": r.queue,
+	}
+	for _, group := range Groups {
+		if len(o.Only) > 0 && !slices.Contains(o.Only, group) {
 			continue
 		}
-		if err := step.run(ctx); err != nil {
-			return r.report, fmt.Errorf("%s scenario: %w", step.name, err)
+		if err := steps[group](ctx); err != nil {
+			return r.report, fmt.Errorf("%s scenario: %w", group, err)
 		}
 	}
 	return r.report, nil
 }
+
+// Groups are the scenario groups in the order that Run measures them. The
+// checks pipeline runs early, while the fake GitHub holds few check runs.
+var Groups = []string{"snapshot", "checks", "runs", "events", "webhooks", "queue"}
 
 // load is the options' load at full speed.
 func (r *runner) load(requests int) Load {

@@ -11,9 +11,9 @@ import (
 
 const snapshotPath = "/patterns/snapshot"
 
-// snapshot measures GET /patterns/snapshot answered 304 and 200, each
-// against a bare handler that serves the same ETag and body.
-func (r *runner) snapshot(ctx context.Context) error {
+// fetchSnapshot fetches the current snapshot once, for its ETag, which
+// runs send, and its body, which the bare handler serves.
+func (r *runner) fetchSnapshot(ctx context.Context) error {
 	priv, err := wire.SuiteX25519.GenerateKey()
 	if err != nil {
 		return fmt.Errorf("generate client key: %w", err)
@@ -22,13 +22,20 @@ func (r *runner) snapshot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("format client key: %w", err)
 	}
-	header := http.Header{"Authorization": {"Bearer " + r.t.Token}, "X-Client-Key": {clientKey}}
-	body, got, err := r.c.do(ctx, http.MethodGet, snapshotPath, nil, header, http.StatusOK)
+	r.snapshotHeader = http.Header{"Authorization": {"Bearer " + r.t.Token}, "X-Client-Key": {clientKey}}
+	body, got, err := r.c.do(ctx, http.MethodGet, snapshotPath, nil, r.snapshotHeader, http.StatusOK)
 	if err != nil {
 		return fmt.Errorf("fetch the current snapshot: %w", err)
 	}
-	quoted := got.Get("ETag")
-	r.etag = strings.Trim(quoted, `"`)
+	r.etag = strings.Trim(got.Get("ETag"), `"`)
+	r.snapshotBody = body
+	return nil
+}
+
+// snapshot measures GET /patterns/snapshot answered 304 and 200, each
+// against a bare handler that serves the same ETag and body.
+func (r *runner) snapshot(ctx context.Context) error {
+	header, body, quoted := r.snapshotHeader, r.snapshotBody, wire.QuoteETag(r.etag)
 	url, stop, err := bareServer(bareSnapshotHandler(r.etag, body))
 	if err != nil {
 		return fmt.Errorf("start bare snapshot server: %w", err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +51,7 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 	fl.DurationVar(&f.opts.Duration, "duration", 10*time.Second, "most time per scenario")
 	fl.Float64Var(&f.opts.WebhookRate, "webhook-rate", 500, "deliveries per second of the paced webhook scenario; 0 skips it")
 	fl.Float64Var(&f.opts.ChecksRate, "checks-rate", 50, "runs per second of the checks pipeline scenario; 0 skips it")
-	fl.StringSliceVar(&f.opts.Only, "only", nil, "run only these scenario groups: checks, runs, events, webhooks, queue (snapshot always runs)")
+	fl.StringSliceVar(&f.opts.Only, "only", nil, "run only these scenario groups: "+strings.Join(bench.Groups, ", "))
 	fl.StringVar(&f.server, "server", "", "base URL of a running service on loopback, e.g. http://127.0.0.1:8080")
 	fl.StringVar(&f.token, "token", "", "with --server: an org token of --owner")
 	fl.StringVar(&f.owner, "owner", "", "with --server: the token's org login")
@@ -64,6 +66,12 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 
 func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 	f.opts.Out = app.stderr
+	for _, group := range f.opts.Only {
+		if !slices.Contains(bench.Groups, group) {
+			return &usageError{command: "centralcloud bench", err: fmt.Errorf("unknown scenario group %q in --only: use %s",
+				group, strings.Join(bench.Groups, ", "))}
+		}
+	}
 	var target bench.Target
 	var err error
 	if f.server != "" {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -20,7 +22,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 		"--duration", "10s", "--webhook-rate", "200", "--checks-rate", "20")
 	require.Equal(t, 0, r.code, r.stderr+r.stdout)
 	for _, scenario := range []string{
-		"snapshot 304", "snapshot 200", "runs fresh", "runs replay", "events 100 native findings",
+		"snapshot 304", "snapshot 200", "runs fresh", "runs fresh, SQL statement alone", "runs replay", "events 100 native findings",
 		"events SARIF", "webhook pull_request.synchronize", "webhook at 200/s", "queue send",
 		"queue read 10 + delete", "checks pipeline at 20 runs/s",
 	} {
@@ -31,6 +33,39 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	require.NotContains(t, r.stdout, "first error")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Greater(t, len(lines), 11)
+}
+
+// TestBenchEmbeddedLeavesNothing runs the bench on its default, a new
+// embedded database in a temporary folder, and checks that the folder and
+// its PostgreSQL server are gone when the command returns.
+func TestBenchEmbeddedLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded PostgreSQL")
+	}
+	dbtest.Pool(t) // a throwaway test cluster must not start in tmp
+	tmp, err := os.MkdirTemp("", "bench-embedded-test-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(tmp) })
+	// The embedded server runs as postgres when the tests run as root.
+	require.NoError(t, os.Chmod(tmp, 0o711))
+	t.Setenv("TMPDIR", tmp)
+
+	r := cli(t, "bench", "--only", "queue", "--requests", "4", "--concurrency", "2", "--duration", "10s")
+	require.Equal(t, 0, r.code, r.stderr+r.stdout)
+	require.Contains(t, r.stdout, "queue send")
+
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	require.Empty(t, left, "the bench left files in its temporary folder")
+	out, _ := exec.Command("pgrep", "-f", "postgres -D "+tmp).Output()
+	require.Empty(t, strings.TrimSpace(string(out)), "a PostgreSQL server of the bench still runs")
+}
+
+func TestBenchRejectsUnknownGroup(t *testing.T) {
+	r := cli(t, "bench", "--only", "runs,snapshots")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, `unknown scenario group "snapshots" in --only`)
+	require.Contains(t, r.stderr, "snapshot, checks, runs, events, webhooks, queue")
 }
 
 func TestBenchServerNeedsToken(t *testing.T) {
