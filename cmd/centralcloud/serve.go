@@ -29,34 +29,46 @@ type roles struct {
 }
 
 func newRunCommand(app *cliApp) *cobra.Command {
-	return &cobra.Command{
+	return serviceCommand(app, &cobra.Command{
 		Use:   "run",
 		Short: "Serve the HTTP API and run the queue workers in one process",
 		Long: "Serve the HTTP API and run the queue workers in one process. With no database URL\n" +
 			"configured, an embedded Postgres starts in data_dir (CENTRALCLOUD_DATA_DIR).",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runService(cmd.Context(), app, roles{serve: true, work: true})
-		},
-	}
+	}, roles{serve: true, work: true})
 }
 
 func newServeCommand(app *cliApp) *cobra.Command {
-	return &cobra.Command{
+	return serviceCommand(app, &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API only; run workers elsewhere with centralcloud worker",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runService(cmd.Context(), app, roles{serve: true}) },
-	}
+	}, roles{serve: true})
 }
 
 func newWorkerCommand(app *cliApp) *cobra.Command {
-	return &cobra.Command{
+	return serviceCommand(app, &cobra.Command{
 		Use:   "worker",
 		Short: "Run the queue workers only: checks, learning and pattern snapshot builds",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runService(cmd.Context(), app, roles{work: true}) },
+	}, roles{work: true})
+}
+
+// serviceCommand completes cmd as a command that runs the service with
+// roles r, with the flags that every service command has.
+func serviceCommand(app *cliApp, cmd *cobra.Command, r roles) *cobra.Command {
+	var cpuProfile string
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stop, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return err
+		}
+		err = runService(cmd.Context(), app, r)
+		if perr := stop(); perr != nil && err == nil {
+			err = perr
+		}
+		return err
 	}
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to FILE until it stops")
+	return cmd
 }
 
 // service is the assembled process: every part and what it depends on.
