@@ -78,6 +78,33 @@ func signature(body []byte, secret string) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// BareConfig is what the bare limit handlers serve.
+type BareConfig struct {
+	// ETag is the current snapshot's ETag, unquoted, and SnapshotBody its
+	// encrypted body.
+	ETag         string `json:"etag"`
+	SnapshotBody []byte `json:"snapshot_body"`
+	// WebhookSecret checks delivery signatures; empty serves no webhooks.
+	WebhookSecret string `json:"webhook_secret"`
+}
+
+// BareHandler serves the limits of the HTTP scenarios on the service's
+// paths: GET /patterns/snapshot and POST /api/github/hook.
+func BareHandler(c BareConfig) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+snapshotPath, bareSnapshotHandler(c.ETag, c.SnapshotBody))
+	if c.WebhookSecret != "" {
+		mux.Handle("POST "+webhookPath, bareWebhookHandler(c.WebhookSecret))
+	}
+	return mux
+}
+
+// StartBareInProcess serves BareHandler on a free loopback port of this
+// process until stop is called. It is the default of Target.StartBare.
+func StartBareInProcess(c BareConfig) (url string, stop func(), err error) {
+	return bareServer(BareHandler(c))
+}
+
 // bareServer serves h on a free loopback port until stop is called.
 func bareServer(h http.Handler) (url string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -23,6 +23,8 @@ type runner struct {
 	etag           string
 	snapshotBody   []byte
 	snapshotHeader http.Header
+	// bare is a client of the bare handlers, started after fetchSnapshot.
+	bare *client
 }
 
 // Run measures every scenario that the target allows, one after the other,
@@ -47,6 +49,11 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 	if err := r.fetchSnapshot(ctx); err != nil {
 		return r.report, err
 	}
+	stopBare, err := r.startBare()
+	if err != nil {
+		return r.report, err
+	}
+	defer stopBare()
 	steps := map[string]func(context.Context) error{
 		"snapshot": r.snapshot, "checks": r.checks, "runs": r.runs, "events": r.events,
 		"webhooks": r.webhooks, "queue": r.queue,
@@ -63,8 +70,28 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 }
 
 // Groups are the scenario groups in the order that Run measures them. The
-// checks pipeline runs early, while the fake GitHub holds few check runs.
-var Groups = []string{"snapshot", "checks", "runs", "events", "webhooks", "queue"}
+// checks pipeline runs early, while the checks queue is empty. Every new
+// run queues a check message, and the workers take minutes to work off the
+// runs and events groups' tens of thousands, so those two go last.
+var Groups = []string{"snapshot", "checks", "queue", "webhooks", "runs", "events"}
+
+// startBare starts the bare handlers with the fetched snapshot and points
+// r.bare at them.
+func (r *runner) startBare() (stop func(), err error) {
+	start := r.t.StartBare
+	if start == nil {
+		start = StartBareInProcess
+	}
+	url, stopServer, err := start(BareConfig{ETag: r.etag, SnapshotBody: r.snapshotBody, WebhookSecret: r.t.WebhookSecret})
+	if err != nil {
+		return nil, fmt.Errorf("start the bare handlers: %w", err)
+	}
+	r.bare = newClient(url, r.o.Concurrency)
+	return func() {
+		r.bare.close()
+		stopServer()
+	}, nil
+}
 
 // load is the options' load at full speed.
 func (r *runner) load(requests int) Load {

@@ -35,15 +35,7 @@ func (r *runner) fetchSnapshot(ctx context.Context) error {
 // snapshot measures GET /patterns/snapshot answered 304 and 200, each
 // against a bare handler that serves the same ETag and body.
 func (r *runner) snapshot(ctx context.Context) error {
-	header, body, quoted := r.snapshotHeader, r.snapshotBody, wire.QuoteETag(r.etag)
-	url, stop, err := bareServer(bareSnapshotHandler(r.etag, body))
-	if err != nil {
-		return fmt.Errorf("start bare snapshot server: %w", err)
-	}
-	defer stop()
-	bare := newClient(url, r.o.Concurrency)
-	defer bare.close()
-
+	header, body, quoted, bare := r.snapshotHeader, r.snapshotBody, wire.QuoteETag(r.etag), r.bare
 	notModified := header.Clone()
 	notModified.Set("If-None-Match", quoted)
 	get := func(c *client, h http.Header, want int) Op {

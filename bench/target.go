@@ -31,6 +31,11 @@ type Target struct {
 	RSS func() (int64, error)
 	// RSSNote says whose resident size RSS reports.
 	RSSNote string
+	// StartBare starts the bare handlers that the HTTP scenarios are
+	// compared with and returns their base URL. A service in a process of
+	// its own should be compared with handlers in a process of their own.
+	// Nil serves them in this process.
+	StartBare func(BareConfig) (url string, stop func(), err error)
 }
 
 // Options bounds the run.

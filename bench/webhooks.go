@@ -18,13 +18,7 @@ func (r *runner) webhooks(ctx context.Context) error {
 		fmt.Fprintln(r.o.Out, "bench: no webhook secret: webhook scenarios skipped")
 		return nil
 	}
-	url, stop, err := bareServer(bareWebhookHandler(r.t.WebhookSecret))
-	if err != nil {
-		return fmt.Errorf("start bare webhook server: %w", err)
-	}
-	defer stop()
-	bare := newClient(url, r.o.Concurrency)
-	defer bare.close()
+	bare := r.bare
 	sig := signature(r.t.Webhook, r.t.WebhookSecret)
 	deliver := func(c *client) Op {
 		return func(ctx context.Context, _ int) error {

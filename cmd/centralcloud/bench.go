@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +25,9 @@ type benchFlags struct {
 	scratchURL    string
 	pid           int
 	cpuProfile    string
+	// serveCPUProfile is the CPU profile file of the serve process that
+	// the bench starts.
+	serveCPUProfile string
 }
 
 func newBenchCommand(app *cliApp) *cobra.Command {
@@ -36,17 +37,18 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 		Short: "Load the service on loopback and report throughput and latency next to the machine's limit",
 		Long: "Load the service on loopback, one bounded scenario after the other, and report requests per\n" +
 			"second and p50/p99/p999 latency, next to the limit measured in the same run: a bare net/http\n" +
-			"handler, or the same SQL raw through pgx. By default it starts its own service (API and\n" +
-			"workers) in this process, on a fresh embedded database in a temporary folder, with a fake\n" +
-			"GitHub on loopback. It ignores database.url, because it leaves test data behind: orgs, runs\n" +
-			"and a pattern set under a key that it throws away. --scratch-database names a database\n" +
-			"that it may fill instead. With --server it drives a running service, with an org token of\n" +
-			"--owner.",
+			"handler, or the same SQL raw through pgx. By default it starts its own service on a fresh\n" +
+			"embedded database in a temporary folder: a centralcloud serve process from this binary,\n" +
+			"whose resident size it reports, and the queue workers and a fake GitHub in this process.\n" +
+			"It ignores database.url, because it leaves test data behind: orgs, runs and a pattern set\n" +
+			"under a key that it throws away. --scratch-database names a database that it may fill\n" +
+			"instead. With --server it drives a running service, with an org token of --owner.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd.Context(), app, f) },
 	}
+	cmd.AddCommand(newBenchBareCommand())
 	fl := cmd.Flags()
-	fl.IntVar(&f.opts.Requests, "requests", 2000, "most requests per scenario (the SARIF scenario sends a tenth)")
+	fl.IntVar(&f.opts.Requests, "requests", 20000, "most requests per scenario (the SARIF scenario sends a tenth)")
 	fl.IntVar(&f.opts.Concurrency, "concurrency", 16, "client goroutines")
 	fl.DurationVar(&f.opts.Duration, "duration", 10*time.Second, "most time per scenario")
 	fl.Float64Var(&f.opts.WebhookRate, "webhook-rate", 500, "deliveries per second of the paced webhook scenario; 0 skips it")
@@ -60,7 +62,8 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 	fl.StringVar(&f.databaseURL, "database-url", "", "with --server: the service's database, for the raw limits")
 	fl.IntVar(&f.pid, "pid", 0, "with --server: the service's process id, to report its resident size")
 	fl.StringVar(&f.scratchURL, "scratch-database", "", "without --server: a throwaway database URL to use instead of a new embedded one")
-	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process for the whole run to FILE")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (load generator, workers, bare servers, fake GitHub) to FILE")
+	fl.StringVar(&f.serveCPUProfile, "serve-cpuprofile", "", "without --server: write a CPU profile of the serve process to FILE")
 	return cmd
 }
 
@@ -78,7 +81,7 @@ func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 		target, err = externalTarget(ctx, app, f)
 	} else {
 		var stop func()
-		target, stop, err = startBenchService(ctx, app, f.repo, f.scratchURL)
+		target, stop, err = startBenchService(ctx, app, f)
 		if stop != nil {
 			defer stop()
 		}
@@ -86,18 +89,15 @@ func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.cpuProfile != "" {
-		out, err := os.Create(f.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("create --cpuprofile file: %w", err)
-		}
-		defer out.Close()
-		if err := pprof.StartCPUProfile(out); err != nil {
-			return fmt.Errorf("start CPU profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	target.StartBare = startBareProcess
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
 	}
 	report, err := bench.Run(ctx, target, f.opts)
+	if perr := stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
 	if werr := report.Write(app.stdout); werr != nil && err == nil {
 		err = werr
 	}

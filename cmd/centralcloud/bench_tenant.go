@@ -23,11 +23,11 @@ import (
 	"github.com/centralcloud/centralcloud/githubapp/fakegithub"
 )
 
-// benchAppID is the GitHub App id of the in-process bench service.
+// benchAppID is the GitHub App id of the service that the bench starts.
 const benchAppID = 424242
 
-// benchTenant is the org, installation and repository that the in-process
-// bench uses on the fake GitHub.
+// benchTenant is the org, installation and repository that the bench uses
+// on the fake GitHub.
 type benchTenant struct {
 	Owner          string
 	Repo           string

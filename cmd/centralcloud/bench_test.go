@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/centralcloud/centralcloud/config"
 	"github.com/centralcloud/centralcloud/database/dbtest"
 )
 
@@ -18,6 +19,7 @@ import (
 // scenario on the package's test database and checks that every scenario
 // ran without errors and reported its limit. It asserts no figures.
 func TestBenchRunsEveryScenario(t *testing.T) {
+	t.Setenv(runMainEnv, "1")
 	r := cli(t, "bench", "--scratch-database", scratchDatabase(t), "--requests", "4", "--concurrency", "2",
 		"--duration", "10s", "--webhook-rate", "200", "--checks-rate", "20")
 	require.Equal(t, 0, r.code, r.stderr+r.stdout)
@@ -30,6 +32,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	}
 	require.Contains(t, r.stdout, "ours/limit")
 	require.Contains(t, r.stdout, "idle RSS")
+	require.Contains(t, r.stdout, "of the serve process", "the bench must load a serve process of its own")
 	require.NotContains(t, r.stdout, "first error")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Greater(t, len(lines), 11)
@@ -49,6 +52,7 @@ func TestBenchEmbeddedLeavesNothing(t *testing.T) {
 	// The embedded server runs as postgres when the tests run as root.
 	require.NoError(t, os.Chmod(tmp, 0o711))
 	t.Setenv("TMPDIR", tmp)
+	t.Setenv(runMainEnv, "1")
 
 	r := cli(t, "bench", "--only", "queue", "--requests", "4", "--concurrency", "2", "--duration", "10s")
 	require.Equal(t, 0, r.code, r.stderr+r.stdout)
@@ -65,7 +69,7 @@ func TestBenchRejectsUnknownGroup(t *testing.T) {
 	r := cli(t, "bench", "--only", "runs,snapshots")
 	require.Equal(t, 2, r.code)
 	require.Contains(t, r.stderr, `unknown scenario group "snapshots" in --only`)
-	require.Contains(t, r.stderr, "snapshot, checks, runs, events, webhooks, queue")
+	require.Contains(t, r.stderr, "snapshot, checks, queue, webhooks, runs, events")
 }
 
 func TestBenchServerNeedsToken(t *testing.T) {
@@ -92,4 +96,35 @@ func scratchDatabase(t *testing.T) string {
 	require.NoError(t, err)
 	u.Path = "/" + name
 	return u.String()
+}
+
+func TestBenchServeEnvOverridesConfig(t *testing.T) {
+	cfg := config.Default()
+	cfg.HTTP.Addr = "127.0.0.1:40001"
+	cfg.GitHub.AppID, cfg.GitHub.WebhookSecret = 7, "s3cret"
+	cfg.Snapshots.Keys, cfg.Snapshots.ActiveKeyID = []string{"k1:AAAA", "k2:BBBB"}, "k2"
+	environ := []string{"PATH=/bin", "CENTRALCLOUD_HTTP_ADDR=127.0.0.1:8080",
+		"CENTRALCLOUD_GITHUB_PRIVATE_KEY_FILE=/etc/key.pem", "CENTRALCLOUD_QUEUE_CHECKS_CONCURRENCY=9"}
+
+	env := map[string][]string{}
+	for _, kv := range benchServeEnv(environ, cfg, "postgres://127.0.0.1:5999/db") {
+		name, value, _ := strings.Cut(kv, "=")
+		env[name] = append(env[name], value)
+	}
+	require.Equal(t, []string{"/bin"}, env["PATH"])
+	require.Equal(t, []string{"9"}, env["CENTRALCLOUD_QUEUE_CHECKS_CONCURRENCY"], "other settings pass through")
+	require.Equal(t, []string{"127.0.0.1:40001"}, env["CENTRALCLOUD_HTTP_ADDR"], "a bench setting replaces the variable")
+	require.Equal(t, []string{""}, env["CENTRALCLOUD_GITHUB_PRIVATE_KEY_FILE"], "a file key is cleared")
+	require.Equal(t, []string{"postgres://127.0.0.1:5999/db"}, env["CENTRALCLOUD_DATABASE_URL"])
+	require.Equal(t, []string{"false"}, env["CENTRALCLOUD_DATABASE_MIGRATE_ON_START"])
+	require.Equal(t, []string{"7"}, env["CENTRALCLOUD_GITHUB_APP_ID"])
+	require.Equal(t, []string{"k1:AAAA,k2:BBBB"}, env["CENTRALCLOUD_SNAPSHOTS_KEYS"])
+
+	known := config.EnvNames()
+	for name, values := range env {
+		require.Len(t, values, 1, "%s is set once", name)
+		if strings.HasPrefix(name, "CENTRALCLOUD_") {
+			require.Contains(t, known, name, "%s names no configuration key", name)
+		}
+	}
 }

@@ -13,7 +13,17 @@ import (
 	"github.com/centralcloud/centralcloud/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+// runMainEnv makes this test binary run the command line instead of the
+// tests, so that commands which start this binary again, as the bench
+// starts its serve process, work under go test.
+const runMainEnv = "CENTRALCLOUD_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+	}
+	os.Exit(dbtest.Main(m))
+}
 
 type result struct {
 	code   int
