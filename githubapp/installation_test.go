@@ -127,6 +127,35 @@ func TestInstallationRepositoriesAddedAndRemoved(t *testing.T) {
 	assert.Equal(t, 1, e.auditCount("installation.repositories_removed"))
 }
 
+// Every webhook's check message stores its repository, so storing a
+// repository as it already is must not write a new row version.
+func TestUpsertRepositoryUnchangedWritesNothing(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	repoID, orgID := e.repositoryID()
+	var installationID uuid.UUID
+	var before string
+	require.NoError(t, e.pool.QueryRow(e.ctx, `SELECT installation_id, xmin::text FROM repositories WHERE id = $1`,
+		repoID).Scan(&installationID, &before))
+
+	repo := RepositoryRef{ID: e.tenant.Repo.ID, Owner: e.tenant.Repo.Owner, Name: e.tenant.Repo.Name}
+	again, err := upsertRepository(e.ctx, e.pool, orgID, installationID, repo)
+	require.NoError(t, err)
+	assert.Equal(t, repoID, again)
+	var after string
+	require.NoError(t, e.pool.QueryRow(e.ctx, `SELECT xmin::text FROM repositories WHERE id = $1`, repoID).Scan(&after))
+	assert.Equal(t, before, after, "an unchanged repository was rewritten")
+
+	renamed := repo
+	renamed.Name += "-renamed"
+	same, err := upsertRepository(e.ctx, e.pool, orgID, installationID, renamed)
+	require.NoError(t, err)
+	assert.Equal(t, repoID, same)
+	var name string
+	require.NoError(t, e.pool.QueryRow(e.ctx, `SELECT name FROM repositories WHERE id = $1`, repoID).Scan(&name))
+	assert.Equal(t, renamed.Name, name)
+}
+
 func TestOrgTokenRepositoryLinkedByName(t *testing.T) {
 	t.Parallel()
 	e := setup(t, func(o *setupOptions) { o.skipInstall = true })

@@ -29,6 +29,16 @@ func (r RepositoryRef) FullName() string {
 // linked by name.
 func upsertRepository(ctx context.Context, db database.DBTX, orgID, installationID uuid.UUID, repo RepositoryRef) (uuid.UUID, error) {
 	var id uuid.UUID
+	// Most calls find the row as it already is: every webhook's check
+	// message stores its repository. Such a row needs no write, and no
+	// other org's row can hold its GitHub id, which is unique.
+	err := db.QueryRow(ctx, `SELECT id FROM repositories
+		WHERE github_repo_id = $1 AND org_id = $2 AND owner = $3 AND name = $4
+		  AND installation_id = $5 AND removed_at IS NULL`,
+		repo.ID, orgID, repo.Owner, repo.Name, installationID).Scan(&id)
+	if err == nil || !errors.Is(err, pgx.ErrNoRows) {
+		return id, wrapRepoErr(repo, err)
+	}
 	for range 3 {
 		// GitHub moves a repository id to another account on transfer. The
 		// row of the former org keeps that org's runs, so it is detached
