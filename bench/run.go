@@ -65,8 +65,26 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 		if err := steps[group](ctx); err != nil {
 			return r.report, fmt.Errorf("%s scenario: %w", group, err)
 		}
+		if err := r.dropBackground(ctx, group); err != nil {
+			return r.report, err
+		}
 	}
 	return r.report, nil
+}
+
+// dropBackground drops the messages that group left for the workers.
+func (r *runner) dropBackground(ctx context.Context, group string) error {
+	if r.t.DropBackground == nil {
+		return nil
+	}
+	dropped, err := r.t.DropBackground(ctx)
+	if err != nil {
+		return fmt.Errorf("drop the messages that the %s group queued: %w", group, err)
+	}
+	if dropped > 0 {
+		fmt.Fprintf(r.o.Out, "bench: dropped %d queued messages that the %s group left\n", dropped, group)
+	}
+	return nil
 }
 
 // Groups are the scenario groups in the order that Run measures them. The

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"io"
 	"time"
 
@@ -36,6 +37,11 @@ type Target struct {
 	// its own should be compared with handlers in a process of their own.
 	// Nil serves them in this process.
 	StartBare func(BareConfig) (url string, stop func(), err error)
+	// DropBackground, when set, runs between scenario groups and drops the
+	// work that the group left queued for the workers, so that working it
+	// off does not load the next group. It returns how many messages it
+	// dropped. Set it only for a service that the bench owns.
+	DropBackground func(ctx context.Context) (int64, error)
 }
 
 // Options bounds the run.

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/centralcloud/centralcloud/bench"
+	"github.com/centralcloud/centralcloud/queue"
 	"github.com/centralcloud/centralcloud/snapshots"
 	"github.com/centralcloud/centralcloud/store"
 )
@@ -67,8 +68,9 @@ func benchService(ctx context.Context, app *cliApp, f benchFlags, onStop func(fu
 	onStop(func() { serve.stop(app.stderr) })
 	t := bench.Target{
 		URL: serve.url, Owner: tenant.Owner, Repo: f.repo, Pool: pool, WebhookSecret: app.cfg.GitHub.WebhookSecret,
-		RSS:     bench.ProcessRSS(serve.cmd.Process.Pid),
-		RSSNote: "of the serve process; the load generator, the workers and PostgreSQL run in other processes",
+		DropBackground: func(ctx context.Context) (int64, error) { return dropQueued(ctx, pool) },
+		RSS:            bench.ProcessRSS(serve.cmd.Process.Pid),
+		RSSNote:        "of the serve process; the load generator, the workers and PostgreSQL run in other processes",
 		Checks: func(commit string) bool {
 			runs := fake.CheckRuns(tenant.Owner, f.repo, commit)
 			return len(runs) > 0 && runs[len(runs)-1].Status == "completed"
@@ -147,6 +149,21 @@ func startBenchWorkers(ctx context.Context, app *cliApp, onStop func(func())) (*
 		}
 	})
 	return pool, nil
+}
+
+// dropQueued purges the checks and learning queues of the bench's own
+// database. A message that a worker holds is purged too, and the Runner's
+// delete after the handler then finds it gone, which it logs and accepts.
+func dropQueued(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var total int64
+	for _, name := range []string{queue.Checks, queue.Learning} {
+		n, err := queue.Purge(ctx, pool, name)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // benchToken creates an org token that expires in a day.
