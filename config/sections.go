@@ -110,11 +110,16 @@ type LogConfig struct {
 	Level string `yaml:"level"`
 	// Format is json or console.
 	Format string `yaml:"format"`
+	// FlushInterval is how long run, serve and worker hold json lines
+	// below warn level before writing them in one batch; 0 writes each
+	// line at once.
+	FlushInterval time.Duration `yaml:"flush_interval"`
 }
 
 func (l *LogConfig) defaults() {
 	l.Level = "info"
 	l.Format = "json"
+	l.FlushInterval = 100 * time.Millisecond
 }
 
 func (l *LogConfig) validate() error {
@@ -126,6 +131,9 @@ func (l *LogConfig) validate() error {
 	}
 	if l.Format != "json" && l.Format != "console" {
 		errs = append(errs, fmt.Errorf("log.format %q is invalid: use json or console", l.Format))
+	}
+	if l.FlushInterval < 0 || l.FlushInterval > 10*time.Second {
+		errs = append(errs, fmt.Errorf("log.flush_interval %s is invalid: use 0 (write each line at once) up to 10s", l.FlushInterval))
 	}
 	return errors.Join(errs...)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/centralcloud/centralcloud/config"
 	"github.com/centralcloud/centralcloud/database"
 	"github.com/centralcloud/centralcloud/database/embedded"
+	"github.com/centralcloud/centralcloud/internal/logbuffer"
 	"github.com/centralcloud/centralcloud/store"
 )
 
@@ -47,7 +48,15 @@ func (a *cliApp) load() error {
 		return err
 	}
 	a.cfg = cfg
-	a.logger = newLogger(cfg.Log, a.stderr)
+	out := a.stderr
+	if a.service && cfg.Log.Format == "json" && cfg.Log.FlushInterval > 0 {
+		// The first closer runs last, so lines logged while the others
+		// close are written too.
+		held := logbuffer.New(a.stderr, cfg.Log.FlushInterval)
+		a.closers = append(a.closers, func() { _ = held.Close() })
+		out = held
+	}
+	a.logger = newLogger(cfg.Log, out)
 	for _, w := range cfg.Warnings {
 		a.logger.Warn().Msg(w)
 	}
