@@ -78,7 +78,7 @@ func signature(body []byte, secret string) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// BareConfig is what the bare limit handlers serve.
+// BareConfig is the content that the bare limit handlers serve.
 type BareConfig struct {
 	// ETag is the current snapshot's ETag, unquoted, and SnapshotBody its
 	// encrypted body.

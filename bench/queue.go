@@ -42,8 +42,8 @@ func (r *runner) queue(ctx context.Context) error {
 	})
 	reads := r.load(max(1, r.o.Requests/10))
 	// Both ways of reading find ten messages on every read, also when
-	// measure rounds a half up to one read.
-	if err := fill(ctx, r, name, 4*10*reads.Requests); err != nil {
+	// measure rounds a phase up to one read.
+	if err := fill(ctx, r, name, 10*measuredOps(reads)); err != nil {
 		return err
 	}
 	r.measure(ctx, "queue read 10 + delete", reads, func(ctx context.Context, _ int) error {

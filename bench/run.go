@@ -9,6 +9,9 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"time"
+
+	"github.com/centralcloud/centralcloud/snapshots/wire"
 )
 
 // runner holds what the scenarios of one run share.
@@ -54,6 +57,9 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 		return r.report, err
 	}
 	defer stopBare()
+	if err := r.warmUp(ctx); err != nil {
+		return r.report, err
+	}
 	steps := map[string]func(context.Context) error{
 		"snapshot": r.snapshot, "checks": r.checks, "runs": r.runs, "events": r.events,
 		"webhooks": r.webhooks, "queue": r.queue,
@@ -70,6 +76,29 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 		}
 	}
 	return r.report, nil
+}
+
+// warmUpDuration is how long each side of the warm-up runs.
+const warmUpDuration = 2 * time.Second
+
+// warmUp sends untimed 304 snapshot requests to the service and to the
+// bare handlers for warmUpDuration each, so that the first scenario does
+// not pay for new connections, a cold token cache and a small heap.
+func (r *runner) warmUp(ctx context.Context) error {
+	fmt.Fprintln(r.o.Out, "bench: warm-up")
+	header := r.snapshotHeader.Clone()
+	header.Set("If-None-Match", wire.QuoteETag(r.etag))
+	load := Load{Requests: r.o.Requests, Concurrency: r.o.Concurrency, Duration: min(r.o.Duration, warmUpDuration)}
+	for _, c := range []*client{r.c, r.bare} {
+		res := Drive(ctx, "warm-up", load, func(ctx context.Context, _ int) error {
+			_, _, err := c.do(ctx, http.MethodGet, snapshotPath, nil, header, http.StatusNotModified)
+			return err
+		})
+		if res.Errors > 0 {
+			return fmt.Errorf("warm-up: %w", res.FirstError)
+		}
+	}
+	return nil
 }
 
 // dropBackground drops the messages that group left for the workers.
@@ -116,34 +145,58 @@ func (r *runner) load(requests int) Load {
 	return Load{Requests: requests, Concurrency: r.o.Concurrency, Duration: r.o.Duration}
 }
 
+// abbaRounds is how many times measure runs ours, limit, limit, ours.
+const abbaRounds = 4
+
+// phaseLoad is the load of one of measure's 4 × abbaRounds phases.
+func phaseLoad(load Load) Load {
+	phase := load
+	phase.Requests = max(1, load.Requests/(2*abbaRounds))
+	phase.Duration = load.Duration / (2 * abbaRounds)
+	return phase
+}
+
+// measuredOps is the most operations that measure runs for load, ours
+// and the limit's together.
+func measuredOps(load Load) int {
+	return 4 * abbaRounds * phaseLoad(load).Requests
+}
+
 // measure runs ours and, when limit is set, the limit with the same load,
-// and adds the row. With a limit, each gets half the requests twice, in the
-// order ours, limit, limit, ours, so that drift on a shared machine falls
-// on both. Operation numbers stay unique across the halves.
+// and adds the row. With a limit, each gets its share of the requests in
+// phases, in the order ours, limit, limit, ours, abbaRounds times, so that
+// drift on a shared machine falls on both alike. Operation numbers stay
+// unique across the phases. Peak resident size is sampled while ours runs.
 func (r *runner) measure(ctx context.Context, name string, load Load, ours Op, limitName string, limit Op) {
 	fmt.Fprintf(r.o.Out, "bench: %s\n", name)
-	stop := peakRSS(r.t.RSS)
 	if limit == nil {
+		stop := peakRSS(r.t.RSS)
 		row := Row{Ours: Drive(ctx, name, load, ours)}
 		row.PeakRSS = stop()
 		r.report.Rows = append(r.report.Rows, row)
 		return
 	}
-	half := load
-	half.Requests = max(1, load.Requests/2)
-	half.Duration = load.Duration / 2
-	second := func(op Op) Op {
-		return func(ctx context.Context, i int) error { return op(ctx, half.Requests+i) }
+	phase := phaseLoad(load)
+	nth := func(op Op, k int) Op {
+		return func(ctx context.Context, i int) error { return op(ctx, k*phase.Requests+i) }
 	}
-	first := Drive(ctx, name, half, ours)
-	peak := stop()
-	limitFirst := Drive(ctx, name+" (limit)", half, limit)
-	limitSecond := Drive(ctx, name+" (limit)", half, second(limit))
-	stop = peakRSS(r.t.RSS)
-	oursSecond := Drive(ctx, name, half, second(ours))
-	lim := merge(limitFirst, limitSecond)
+	var oursResults, limitResults []Result
+	var peak int64
+	for round := range abbaRounds {
+		for k, isOurs := range []bool{true, false, false, true} {
+			k += 2 * round
+			if !isOurs {
+				limitResults = append(limitResults, Drive(ctx, name+" (limit)", phase, nth(limit, k)))
+				continue
+			}
+			stop := peakRSS(r.t.RSS)
+			oursResults = append(oursResults, Drive(ctx, name, phase, nth(ours, k)))
+			peak = max(peak, stop())
+		}
+	}
+	lim := merge(limitResults...)
 	r.report.Rows = append(r.report.Rows, Row{
-		Ours: merge(first, oursSecond), Limit: &lim, LimitName: limitName, PeakRSS: max(peak, stop()),
+		Ours: merge(oursResults...), Limit: &lim, LimitName: limitName, PeakRSS: peak,
 	})
 }
 

@@ -45,15 +45,17 @@ func (r *Result) finish() {
 	slices.Sort(r.Latencies)
 }
 
-// merge combines two runs of one scenario as if they had run back to back.
-func merge(a, b Result) Result {
-	out := Result{
-		Name: a.Name, Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors,
-		FirstError: a.FirstError, Elapsed: a.Elapsed + b.Elapsed,
-		Latencies: append(slices.Clone(a.Latencies), b.Latencies...),
-	}
-	if out.FirstError == nil {
-		out.FirstError = b.FirstError
+// merge combines runs of one scenario as if they had run back to back.
+func merge(results ...Result) Result {
+	out := Result{Name: results[0].Name}
+	for _, r := range results {
+		out.Requests += r.Requests
+		out.Errors += r.Errors
+		out.Elapsed += r.Elapsed
+		out.Latencies = append(out.Latencies, r.Latencies...)
+		if out.FirstError == nil {
+			out.FirstError = r.FirstError
+		}
 	}
 	out.finish()
 	return out

@@ -70,3 +70,24 @@ func TestProcessRSSReadsOwnProcess(t *testing.T) {
 	_, err = ProcessRSS(-5)()
 	require.Error(t, err)
 }
+
+func TestMergeCombinesPhases(t *testing.T) {
+	t.Parallel()
+	first := Result{Name: "a", Requests: 3, Errors: 1, Elapsed: time.Second, Latencies: []time.Duration{5, 9}}
+	failed := Result{Name: "a", Requests: 1, Errors: 1, FirstError: errors.New("second"), Elapsed: time.Second}
+	last := Result{Name: "a", Requests: 2, Elapsed: 2 * time.Second, Latencies: []time.Duration{1, 7}}
+	m := merge(first, failed, last)
+	require.Equal(t, 6, m.Requests)
+	require.Equal(t, 2, m.Errors)
+	require.Equal(t, 4*time.Second, m.Elapsed)
+	require.Equal(t, []time.Duration{1, 5, 7, 9}, m.Latencies)
+	require.EqualError(t, m.FirstError, "second")
+	require.InDelta(t, 1.0, m.PerSecond(), 1e-9)
+}
+
+func TestMeasuredOpsCoversEveryPhase(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, 16, measuredOps(Load{Requests: 4}), "a phase runs at least one operation")
+	require.Equal(t, 40000, measuredOps(Load{Requests: 20000}))
+	require.Equal(t, time.Second, phaseLoad(Load{Requests: 8, Duration: 8 * time.Second}).Duration)
+}

@@ -59,8 +59,7 @@ type Options struct {
 	// ChecksRate is the run rate of the checks pipeline scenario, per
 	// second; 0 skips it.
 	ChecksRate float64
-	// Only, when not empty, names the scenario groups to run: snapshot,
-	// checks, runs, events, webhooks, queue.
+	// Only, when not empty, names the scenario groups to run, of Groups.
 	Only []string
 	// Out receives progress lines.
 	Out io.Writer

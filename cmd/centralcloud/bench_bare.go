@@ -19,8 +19,8 @@ import (
 	"github.com/centralcloud/centralcloud/bench"
 )
 
-// newBenchBareCommand is the hidden process that serves the bench's bare
-// handlers, so that they run in a process of their own, as the serve
+// newBenchBareCommand returns the hidden command that serves the bench's
+// bare handlers, so that they run in a process of their own, as the serve
 // process does. It reads a bench.BareConfig as JSON from standard input,
 // which keeps the webhook secret off the command line.
 func newBenchBareCommand() *cobra.Command {
@@ -69,6 +69,7 @@ func startBareProcess(c bench.BareConfig) (url string, stop func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
+
 	var stderr bytes.Buffer
 	cmd := exec.Command(binary, "bench", "bare-server", "--addr", addr)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(input), io.Discard, &stderr
@@ -86,6 +87,7 @@ func startBareProcess(c bench.BareConfig) (url string, stop func(), err error) {
 			<-exited
 		}
 	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {

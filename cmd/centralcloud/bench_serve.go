@@ -50,6 +50,7 @@ func startBenchServe(ctx context.Context, app *cliApp, dir, cpuProfile string) (
 		return nil, fmt.Errorf("create the serve log: %w", err)
 	}
 	defer logFile.Close()
+
 	args := []string{"serve"}
 	if cpuProfile != "" {
 		args = append(args, "--cpuprofile", cpuProfile)
@@ -67,6 +68,7 @@ func startBenchServe(ctx context.Context, app *cliApp, dir, cpuProfile string) (
 		s.waitErr = s.cmd.Wait()
 		close(s.exited)
 	}()
+
 	if err := s.awaitReady(ctx); err != nil {
 		s.stop(io.Discard)
 		return nil, err
@@ -109,7 +111,7 @@ func benchServeEnv(environ []string, cfg *config.Config, dbURL string) []string 
 	return env
 }
 
-// awaitReady polls /readyz until it answers 200, the process exits or the
+// awaitReady polls /readyz until it returns 200, the process exits or the
 // timeout passes.
 func (s *benchServe) awaitReady(ctx context.Context) error {
 	deadline := time.Now().Add(benchServeReadyTimeout)

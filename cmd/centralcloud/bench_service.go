@@ -23,11 +23,11 @@ import (
 // publishes, so that the snapshot is about 256 KiB.
 const benchSnapshotSize = 256 << 10
 
-// startBenchService starts the service under load, as operators split it:
-// a serve process started from this binary, and the queue workers (what
-// centralcloud worker runs) in this process, with a fake GitHub, an org, a
-// token and a published pattern set. It returns the target and the
-// function that stops it all.
+// startBenchService starts the service under load as operators split it.
+// A serve process runs from this binary, and the queue workers (what
+// centralcloud worker runs) run in this process, next to a fake GitHub.
+// It creates an org and a token, publishes a pattern set, and returns the
+// target and the function that stops it all.
 func startBenchService(ctx context.Context, app *cliApp, f benchFlags) (bench.Target, func(), error) {
 	var stops []func()
 	stop := func() {

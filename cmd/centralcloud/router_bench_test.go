@@ -39,8 +39,8 @@ func BenchmarkSnapshotNotModified(b *testing.B) {
 }
 
 // snapshotService builds a serve process's handler that logs at level to
-// nowhere, with a loaded empty snapshot, and returns it with the headers
-// of a request that it answers 304.
+// nowhere, with a loaded empty snapshot. It returns the handler and the
+// headers of a request that gets 304 from it.
 func snapshotService(b *testing.B, level string) (http.Handler, http.Header) {
 	b.Helper()
 	ctx, pool := context.Background(), dbtest.Pool(b)
@@ -52,6 +52,7 @@ func snapshotService(b *testing.B, level string) (http.Handler, http.Header) {
 		b.Fatal(err)
 	}
 	cfg.Snapshots.Keys, cfg.Snapshots.ActiveKeyID = []string{entry}, id
+
 	app := &cliApp{cfg: cfg, logger: newLogger(cfg.Log, io.Discard)}
 	reg := newRegistry()
 	svc, err := newService(app, pool, roles{serve: true}, reg, reg)
@@ -66,6 +67,7 @@ func snapshotService(b *testing.B, level string) (http.Handler, http.Header) {
 			b.Fatal("the snapshot cache did not load within 10 s")
 		}
 	}
+
 	org, _, err := store.CreateOrg(ctx, pool, "bench-route-"+randomSuffix())
 	if err != nil {
 		b.Fatal(err)
