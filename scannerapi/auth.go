@@ -127,7 +127,6 @@ func (a *API) Authenticate(next http.Handler) http.Handler {
 
 func (a *API) resolve(ctx context.Context, token string) (*Principal, error) {
 	sum := sha256.Sum256([]byte(token))
-	rateKey := hex.EncodeToString(sum[:8])
 	switch {
 	case strings.HasPrefix(token, store.OrgTokenPrefix):
 		now := time.Now()
@@ -138,7 +137,7 @@ func (a *API) resolve(ctx context.Context, token string) (*Principal, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := &Principal{Org: tp.Org, Kind: KindOrgToken, TokenID: tp.TokenID, RateKey: rateKey}
+		p := &Principal{Org: tp.Org, Kind: KindOrgToken, TokenID: tp.TokenID, RateKey: hex.EncodeToString(sum[:8])}
 		a.tokens.put(sum, p, now)
 		return p, nil
 	case strings.HasPrefix(token, installationTokenPrefix):
@@ -153,7 +152,7 @@ func (a *API) resolve(ctx context.Context, token string) (*Principal, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Principal{Org: org, Kind: KindInstallationToken, Installation: access, RateKey: rateKey}, nil
+		return &Principal{Org: org, Kind: KindInstallationToken, Installation: access, RateKey: hex.EncodeToString(sum[:8])}, nil
 	}
 	return nil, store.ErrTokenInvalid
 }

@@ -30,8 +30,15 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
+// statusClasses are the status_class label values by status / 100.
+var statusClasses = [...]string{"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
 // observe counts one completed request and records its latency.
 func (m *httpMetrics) observe(route, method string, status int, elapsed time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status/100)+"xx").Inc()
+	class := strconv.Itoa(status/100) + "xx"
+	if status/100 < len(statusClasses) {
+		class = statusClasses[status/100]
+	}
+	m.requests.WithLabelValues(route, method, class).Inc()
 	m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }

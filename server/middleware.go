@@ -2,10 +2,11 @@ package server
 
 import (
 	"compress/gzip"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -43,10 +44,14 @@ func requestContext(base zerolog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
+// newRequestID returns 96 random bits in hex. Request ids need to be
+// unique, not secret, so they come from math/rand/v2, whose generator is
+// seeded from the operating system and costs no system call.
 func newRequestID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [12]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
+	return hex.EncodeToString(b[:])
 }
 
 // observe wraps the response writer once per request, then records the
@@ -113,6 +118,10 @@ func limitBody(limit int64) func(http.Handler) http.Handler {
 				problem.Write(w, problem.New(http.StatusRequestEntityTooLarge, "body-too-large",
 					"the request body has "+strconv.FormatInt(r.ContentLength, 10)+" bytes, over the limit of "+
 						strconv.FormatInt(limit, 10)+": send the results in several events with \"final\": false"))
+				return
+			}
+			if r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
