@@ -1,19 +1,27 @@
 package bench
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/hpke"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/centralcloud/centralcloud/database"
+	"github.com/centralcloud/centralcloud/queue"
 	"github.com/centralcloud/centralcloud/snapshots/wire"
+	"github.com/centralcloud/centralcloud/store"
 )
 
 // bareSnapshotHandler is the limit for GET /patterns/snapshot. It sends the
@@ -86,23 +94,80 @@ type BareConfig struct {
 	SnapshotBody []byte `json:"snapshot_body"`
 	// WebhookSecret checks delivery signatures; empty serves no webhooks.
 	WebhookSecret string `json:"webhook_secret"`
+	// DatabaseURL, OrgID and RepositoryID let the bare handlers register
+	// runs with store.RegisterRun; an empty URL serves no runs.
+	DatabaseURL  string    `json:"database_url"`
+	OrgID        uuid.UUID `json:"org_id"`
+	RepositoryID uuid.UUID `json:"repository_id"`
 }
 
-// BareHandler serves the limits of the HTTP scenarios on the service's
-// paths: GET /patterns/snapshot and POST /api/github/hook.
-func BareHandler(c BareConfig) http.Handler {
+// NewBareHandler returns the limits of the HTTP scenarios on the service's
+// paths, GET /patterns/snapshot, POST /api/github/hook and POST
+// /scanner/runs, and the function that closes its database pool.
+func NewBareHandler(ctx context.Context, c BareConfig) (http.Handler, func(), error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+snapshotPath, bareSnapshotHandler(c.ETag, c.SnapshotBody))
 	if c.WebhookSecret != "" {
 		mux.Handle("POST "+webhookPath, bareWebhookHandler(c.WebhookSecret))
 	}
-	return mux
+	if c.DatabaseURL == "" {
+		return mux, func() {}, nil
+	}
+	message, err := registeredMessage()
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := database.Open(ctx, c.DatabaseURL, database.PoolOptions{ApplicationName: "centralcloud-bench-bare"})
+	if err != nil {
+		return nil, nil, err
+	}
+	mux.Handle("POST "+runsPath, bareRunsHandler(pool, c.OrgID, c.RepositoryID, message))
+	return mux, pool.Close, nil
 }
 
-// StartBareInProcess serves BareHandler on a free loopback port of this
-// process until stop is called. It is the default of Target.StartBare.
+// bareRunsHandler is the HTTP limit for POST /scanner/runs: it decodes the
+// local run id and commit, runs store.RegisterRun's statement and returns
+// the id, with no authentication, validation, policy defaults or metrics.
+func bareRunsHandler(pool *pgxpool.Pool, orgID, repositoryID uuid.UUID, message json.RawMessage) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			LocalRunID string `json:"local_run_id"`
+			Commit     string `json:"commit"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		reg, err := store.RegisterRun(r.Context(), pool, store.Run{
+			OrgID: orgID, RepositoryID: repositoryID, LocalRunID: req.LocalRunID, CommitSHA: req.Commit,
+		}, store.Policy{}, queue.Checks, message)
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]string{"server_run_id": reg.Run.ID.String()})
+	})
+}
+
+// StartBareInProcess serves NewBareHandler on a free loopback port of
+// this process until stop is called. It is the default of
+// Target.StartBare.
 func StartBareInProcess(c BareConfig) (url string, stop func(), err error) {
-	return bareServer(BareHandler(c))
+	h, closePool, err := NewBareHandler(context.Background(), c)
+	if err != nil {
+		return "", nil, err
+	}
+	url, stopServer, err := bareServer(h)
+	if err != nil {
+		closePool()
+		return "", nil, err
+	}
+	return url, func() {
+		stopServer()
+		closePool()
+	}, nil
 }
 
 // bareServer serves h on a free loopback port until stop is called.

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/centralcloud/centralcloud/snapshots/wire"
 )
 
@@ -28,6 +30,11 @@ type runner struct {
 	snapshotHeader http.Header
 	// bare is a client of the bare handlers, started after fetchSnapshot.
 	bare *client
+	// workersStopped records that StopWorkers was called.
+	workersStopped bool
+	// orgID and repositoryID are the target's org and repository, for the
+	// raw limits; prepareRuns sets them when the target has a pool.
+	orgID, repositoryID uuid.UUID
 }
 
 // Run measures every scenario that the target allows, one after the other,
@@ -52,6 +59,9 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 	if err := r.fetchSnapshot(ctx); err != nil {
 		return r.report, err
 	}
+	if err := r.prepareRuns(ctx); err != nil {
+		return r.report, err
+	}
 	stopBare, err := r.startBare()
 	if err != nil {
 		return r.report, err
@@ -64,9 +74,16 @@ func Run(ctx context.Context, t Target, o Options) (Report, error) {
 		"snapshot": r.snapshot, "checks": r.checks, "runs": r.runs, "events": r.events,
 		"webhooks": r.webhooks, "queue": r.queue,
 	}
+	selected := func(group string) bool { return len(o.Only) == 0 || slices.Contains(o.Only, group) }
+	checksPending := selected("checks")
 	for _, group := range Groups {
-		if len(o.Only) > 0 && !slices.Contains(o.Only, group) {
+		if !selected(group) {
 			continue
+		}
+		if group == "checks" {
+			checksPending = false
+		} else if !checksPending {
+			r.stopWorkers()
 		}
 		if err := steps[group](ctx); err != nil {
 			return r.report, fmt.Errorf("%s scenario: %w", group, err)
@@ -101,6 +118,16 @@ func (r *runner) warmUp(ctx context.Context) error {
 	return nil
 }
 
+// stopWorkers stops the target's workers the first time it is called.
+func (r *runner) stopWorkers() {
+	if r.t.StopWorkers == nil || r.workersStopped {
+		return
+	}
+	fmt.Fprintln(r.o.Out, "bench: stopping the queue workers: the checks pipeline scenario is the one that needs them")
+	r.t.StopWorkers()
+	r.workersStopped = true
+}
+
 // dropBackground drops the messages that group left for the workers.
 func (r *runner) dropBackground(ctx context.Context, group string) error {
 	if r.t.DropBackground == nil {
@@ -129,7 +156,12 @@ func (r *runner) startBare() (stop func(), err error) {
 	if start == nil {
 		start = StartBareInProcess
 	}
-	url, stopServer, err := start(BareConfig{ETag: r.etag, SnapshotBody: r.snapshotBody, WebhookSecret: r.t.WebhookSecret})
+	c := BareConfig{ETag: r.etag, SnapshotBody: r.snapshotBody, WebhookSecret: r.t.WebhookSecret,
+		OrgID: r.orgID, RepositoryID: r.repositoryID}
+	if r.t.Pool != nil {
+		c.DatabaseURL = r.t.Pool.Config().ConnString()
+	}
+	url, stopServer, err := start(c)
 	if err != nil {
 		return nil, fmt.Errorf("start the bare handlers: %w", err)
 	}

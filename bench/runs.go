@@ -44,8 +44,8 @@ func (r *runner) register(ctx context.Context, localID, commit string, pullReque
 	return resp.ServerRunID, nil
 }
 
-// runs measures fresh registrations against the raw insert, then replays
-// of the registered runs.
+// runs measures fresh registrations and the limits that split their cost,
+// then replays of the registered runs.
 func (r *runner) runs(ctx context.Context) error {
 	var mu sync.Mutex
 	var registered []int
@@ -58,7 +58,7 @@ func (r *runner) runs(ctx context.Context) error {
 		}
 		return err
 	}
-	limit, statement, err := r.rawInsert(ctx)
+	limit, statement, bareHTTP, err := r.runLimits()
 	if err != nil {
 		return err
 	}
@@ -66,6 +66,7 @@ func (r *runner) runs(ctx context.Context) error {
 	r.measure(ctx, "runs fresh", r.load(r.o.Requests), fresh, limitName, limit)
 	if statement != nil {
 		r.measure(ctx, "runs fresh, SQL statement alone", r.load(r.o.Requests), statement, limitName, limit)
+		r.measure(ctx, "runs fresh, bare HTTP handler", r.load(r.o.Requests), bareHTTP, limitName, limit)
 	}
 	if len(registered) == 0 {
 		return fmt.Errorf("no run was registered, so none can be replayed")
@@ -79,57 +80,83 @@ func (r *runner) runs(ctx context.Context) error {
 	return nil
 }
 
-// rawInsert returns the limit of run registration, the bare insert of a
-// run sent raw through pgx, and the statement of store.RegisterRun alone:
-// the insert, its check message and the policy read. Without a pool both
-// are nil.
-func (r *runner) rawInsert(ctx context.Context) (limit, statement Op, err error) {
+// prepareRuns registers a first run, which creates the repository, and
+// keeps the org's and the repository's ids for the limits. Without a pool
+// it does nothing.
+func (r *runner) prepareRuns(ctx context.Context) error {
 	if r.t.Pool == nil {
-		return nil, nil, nil
+		return nil
 	}
 	if _, err := r.register(ctx, "bench-"+r.nonce+"-setup", r.commitFor("setup", 0), 0, http.StatusCreated); err != nil {
-		return nil, nil, fmt.Errorf("register the first run: %w", err)
+		return fmt.Errorf("register the first run: %w", err)
 	}
 	org, err := store.OrgByLogin(ctx, r.t.Pool, r.t.Owner)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	repo, err := store.EnsureRepository(ctx, r.t.Pool, org.ID, r.t.Owner, r.t.Repo, nil)
 	if err != nil {
-		return nil, nil, err
+		return err
+	}
+	r.orgID, r.repositoryID = org.ID, repo.ID
+	return nil
+}
+
+// runLimits returns the limit of run registration, which is the bare
+// insert of a run raw through pgx, and two steps between it and ours. The
+// first is the statement of store.RegisterRun alone (the insert, its check
+// message and the policy read) raw through pgx. The second is a bare
+// net/http handler that runs that statement. Without a pool all three are
+// nil.
+func (r *runner) runLimits() (limit, statement, bareHTTP Op, err error) {
+	if r.t.Pool == nil {
+		return nil, nil, nil, nil
 	}
 	var calls atomic.Int64
-	limit = func(ctx context.Context, i int) error {
-		// The limit runs for two rows, so its run ids count its calls.
-		i = int(calls.Add(1))
+	limit = func(ctx context.Context, _ int) error {
+		// The limit runs for three rows, so its run ids count its calls.
+		i := int(calls.Add(1))
 		var row [13]any
 		dest := make([]any, len(row))
 		for k := range row {
 			dest[k] = &row[k]
 		}
-		err := r.t.Pool.QueryRow(ctx, rawInsertSQL, org.ID, repo.ID, fmt.Sprintf("raw-%s-%d", r.nonce, i),
+		err := r.t.Pool.QueryRow(ctx, rawInsertSQL, r.orgID, r.repositoryID, fmt.Sprintf("raw-%s-%d", r.nonce, i),
 			r.commitFor("raw", i), nil, nil, "centralcloud-bench", "1").Scan(dest...)
 		if err == pgx.ErrNoRows {
 			return fmt.Errorf("raw insert %d found a conflict", i)
 		}
 		return err
 	}
-	message, err := json.Marshal(queue.CheckMessage{Type: queue.CheckRunRegistered})
+	message, err := registeredMessage()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	name, version := "centralcloud-bench", "1"
 	statement = func(ctx context.Context, i int) error {
 		reg, err := store.RegisterRun(ctx, r.t.Pool, store.Run{
-			OrgID: org.ID, RepositoryID: repo.ID, LocalRunID: fmt.Sprintf("statement-%s-%d", r.nonce, i),
-			CommitSHA: r.commitFor("statement", i), ScannerName: &name, ScannerVersion: &version,
+			OrgID: r.orgID, RepositoryID: r.repositoryID, LocalRunID: fmt.Sprintf("statement-%s-%d", r.nonce, i),
+			CommitSHA: r.commitFor("statement", i),
 		}, store.Policy{}, queue.Checks, message)
 		if err == nil && !reg.Created {
 			return fmt.Errorf("statement %d found its run registered already", i)
 		}
 		return err
 	}
-	return limit, statement, nil
+	bareHTTP = func(ctx context.Context, i int) error {
+		body := mustJSON(map[string]string{
+			"local_run_id": fmt.Sprintf("bare-%s-%d", r.nonce, i), "commit": r.commitFor("bare", i),
+		})
+		_, _, err := r.bare.do(ctx, http.MethodPost, runsPath, body, http.Header{"Content-Type": {"application/json"}},
+			http.StatusCreated)
+		return err
+	}
+	return limit, statement, bareHTTP, nil
+}
+
+// registeredMessage is the check message that POST /scanner/runs queues
+// for a new run, before RegisterRun adds the run's id.
+func registeredMessage() (json.RawMessage, error) {
+	return json.Marshal(queue.CheckMessage{Type: queue.CheckRunRegistered})
 }
 
 // rawInsertSQL is the insert of a run in store.RegisterRun, without the

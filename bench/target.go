@@ -42,6 +42,14 @@ type Target struct {
 	// off does not load the next group. It returns how many messages it
 	// dropped. Set it only for a service that the bench owns.
 	DropBackground func(ctx context.Context) (int64, error)
+	// StopWorkers, when set, stops the service's queue workers once the
+	// checks pipeline scenario is done, or before the first scenario when
+	// that one is left out. The other scenarios compare a request path
+	// with a limit that queues nothing. On a machine that runs the workers
+	// on the same cores, their GitHub calls and writes for the messages
+	// that ours queued would load only our side. Set it only for workers
+	// that the bench owns.
+	StopWorkers func()
 }
 
 // Options bounds the run.

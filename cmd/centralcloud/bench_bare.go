@@ -39,7 +39,12 @@ func newBenchBareCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listen on %s (--addr): %w", addr, err)
 			}
-			srv := &http.Server{Handler: bench.BareHandler(c), ReadHeaderTimeout: 10 * time.Second}
+			handler, closePool, err := bench.NewBareHandler(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			defer closePool()
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-cmd.Context().Done()
 				_ = srv.Close()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,7 +58,7 @@ func benchService(ctx context.Context, app *cliApp, f benchFlags, onStop func(fu
 		return bench.Target{}, err
 	}
 	onStop(fake.Close)
-	pool, err := startBenchWorkers(ctx, app, onStop)
+	pool, stopWorkers, err := startBenchWorkers(ctx, app, onStop)
 	if err != nil {
 		return bench.Target{}, err
 	}
@@ -69,6 +70,7 @@ func benchService(ctx context.Context, app *cliApp, f benchFlags, onStop func(fu
 	t := bench.Target{
 		URL: serve.url, Owner: tenant.Owner, Repo: f.repo, Pool: pool, WebhookSecret: app.cfg.GitHub.WebhookSecret,
 		DropBackground: func(ctx context.Context) (int64, error) { return dropQueued(ctx, pool) },
+		StopWorkers:    stopWorkers,
 		RSS:            bench.ProcessRSS(serve.cmd.Process.Pid),
 		RSSNote:        "of the serve process; the load generator, the workers and PostgreSQL run in other processes",
 		Checks: func(commit string) bool {
@@ -126,29 +128,32 @@ func configureBench(app *cliApp, scratchURL string) (string, error) {
 }
 
 // startBenchWorkers migrates the database and runs the queue workers, the
-// check reconciler and the retention job in this process until stopped.
-func startBenchWorkers(ctx context.Context, app *cliApp, onStop func(func())) (*pgxpool.Pool, error) {
+// check reconciler and the retention job in this process. It returns the
+// pool and the function that stops them, which may be called more than
+// once; onStop gets it too.
+func startBenchWorkers(ctx context.Context, app *cliApp, onStop func(func())) (*pgxpool.Pool, func(), error) {
 	pool, err := app.database(ctx, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	reg := newRegistry()
 	svc, err := newService(app, pool, roles{work: true}, reg, reg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	group, bgCtx := errgroup.WithContext(bgCtx)
 	for _, run := range svc.background {
 		group.Go(func() error { return run(bgCtx) })
 	}
-	onStop(func() {
+	stop := sync.OnceFunc(func() {
 		cancel()
 		if err := group.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintf(app.stderr, "bench: workers stopped with: %v\n", err)
 		}
 	})
-	return pool, nil
+	onStop(stop)
+	return pool, stop, nil
 }
 
 // dropQueued purges the checks and learning queues of the bench's own

@@ -24,8 +24,8 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 		"--duration", "10s", "--webhook-rate", "200", "--checks-rate", "20")
 	require.Equal(t, 0, r.code, r.stderr+r.stdout)
 	for _, scenario := range []string{
-		"snapshot 304", "snapshot 200", "runs fresh", "runs fresh, SQL statement alone", "runs replay", "events 100 native findings",
-		"events SARIF", "webhook pull_request.synchronize", "webhook at 200/s", "queue send",
+		"snapshot 304", "snapshot 200", "runs fresh", "runs fresh, SQL statement alone", "runs fresh, bare HTTP handler",
+		"runs replay", "events 100 native findings", "events SARIF", "webhook pull_request.synchronize", "webhook at 200/s", "queue send",
 		"queue read 10 + delete", "checks pipeline at 20 runs/s",
 	} {
 		require.Contains(t, r.stdout, scenario)
