@@ -10,9 +10,6 @@ import (
 	"time"
 )
 
-// SelfRSS returns this process's resident size from /proc/self/status.
-func SelfRSS() (int64, error) { return readRSS("/proc/self/status") }
-
 // ProcessRSS returns a function that reads the resident size of the
 // process with pid from /proc/PID/status.
 func ProcessRSS(pid int) func() (int64, error) {

@@ -2,14 +2,12 @@ package githubapp
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
-	"github.com/centralcloud/centralcloud/database"
 	"github.com/centralcloud/centralcloud/internal/logkey"
 	"github.com/centralcloud/centralcloud/queue"
 )
@@ -64,15 +62,6 @@ type commitRequest struct {
 	InstallationID int64
 	Repository     RepositoryRef
 	HeadSHA        string
-}
-
-// enqueueCheck sends a webhook's check request on the Checks queue inside
-// the delivery's transaction.
-func enqueueCheck(ctx context.Context, db database.DBTX, req commitRequest) error {
-	if _, err := queue.Send(ctx, db, queue.Checks, req.message()); err != nil {
-		return fmt.Errorf("enqueue %s for %s@%s: %w", req.Type, req.Repository.FullName(), req.HeadSHA, err)
-	}
-	return nil
 }
 
 // message returns the Checks queue message of req.
