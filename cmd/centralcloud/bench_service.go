@@ -141,7 +141,7 @@ func startBenchWorkers(ctx context.Context, app *cliApp, onStop func(func())) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	bgCtx, cancel := context.WithCancel(app.logger.WithContext(context.WithoutCancel(ctx)))
 	group, bgCtx := errgroup.WithContext(bgCtx)
 	for _, run := range svc.background {
 		group.Go(func() error { return run(bgCtx) })

@@ -64,6 +64,7 @@ func TestServeHoldsInfoLinesUntilStop(t *testing.T) {
 	}
 	assert.Contains(t, stderr.String(), "http server listening")
 	assert.Contains(t, stderr.String(), "centralcloud stopped")
+	assert.Contains(t, stderr.String(), "snapshot cache stopped", "background tasks log through the service's logger")
 }
 
 // awaitHealthy polls url/healthz until it returns 200, failing the test

@@ -104,6 +104,9 @@ func runService(ctx context.Context, app *cliApp, r roles) error {
 	if !svc.github.Enabled() {
 		logger.Warn().Msg("no GitHub App configured (github.app_id): webhooks and checks are off, the scanner API serves org tokens")
 	}
+	// Background tasks such as the snapshot cache log through the
+	// context's logger.
+	ctx = logger.WithContext(ctx)
 	group, ctx := errgroup.WithContext(ctx)
 	if svc.http != nil {
 		group.Go(func() error { return svc.serveHTTP(ctx, svc.http) })
