@@ -43,6 +43,10 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, heade
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s %s: %w", method, path, err)
 	}
+	if res.StatusCode == http.StatusTooManyRequests && want != http.StatusTooManyRequests {
+		return nil, nil, fmt.Errorf("%s %s: status 429: the service's per-token rate limit is below the load; "+
+			"raise scanner.rate_limit_per_minute on it, e.g. CENTRALCLOUD_SCANNER_RATE_LIMIT_PER_MINUTE=100000000", method, path)
+	}
 	if res.StatusCode != want {
 		return nil, nil, fmt.Errorf("%s %s: status %d, expected %d: %.300s", method, path, res.StatusCode, want, out)
 	}

@@ -34,6 +34,9 @@ type Report struct {
 	// IdleRSS is the resident size before any load; 0 when unknown.
 	IdleRSS int64
 	RSSNote string
+	// LoadAverage is the machine's one-minute load average before the
+	// run, from LoadAverage; "" when unknown.
+	LoadAverage string
 }
 
 // Write prints the report as two aligned tables.
@@ -68,6 +71,9 @@ func (r Report) Write(w io.Writer) error {
 		if row.Limit != nil && row.Limit.FirstError != nil {
 			fmt.Fprintf(w, "first error of the limit of %s: %v\n", row.Ours.Name, row.Limit.FirstError)
 		}
+	}
+	if r.LoadAverage != "" {
+		fmt.Fprintf(w, "load average before the run: %s (over one minute; other work on the machine lowers every figure)\n", r.LoadAverage)
 	}
 	if r.IdleRSS > 0 {
 		_, err := fmt.Fprintf(w, "idle RSS: %s MiB (%s)\n", mib(r.IdleRSS), r.RSSNote)

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -149,6 +151,17 @@ func (r *runner) dropBackground(ctx context.Context, group string) error {
 // runs and events groups' tens of thousands, so those two go last.
 var Groups = []string{"snapshot", "checks", "queue", "webhooks", "runs", "events"}
 
+// LoadAverage returns the machine's one-minute load average from
+// /proc/loadavg, or "" where there is none.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	first, _, _ := strings.Cut(string(data), " ")
+	return first
+}
+
 // startBare starts the bare handlers with the fetched snapshot and points
 // r.bare at them.
 func (r *runner) startBare() (stop func(), err error) {
@@ -197,8 +210,9 @@ func measuredOps(load Load) int {
 // measure runs ours and, when limit is set, the limit with the same load,
 // and adds the row. With a limit, each gets its share of the requests in
 // phases, in the order ours, limit, limit, ours, abbaRounds times, so that
-// drift on a shared machine falls on both alike. Operation numbers stay
-// unique across the phases. Peak resident size is sampled while ours runs.
+// drift on a shared machine falls on both alike. Each side's operation
+// numbers stay unique across its phases. Peak resident size is sampled
+// while ours runs.
 func (r *runner) measure(ctx context.Context, name string, load Load, ours Op, limitName string, limit Op) {
 	fmt.Fprintf(r.o.Out, "bench: %s\n", name)
 	if limit == nil {

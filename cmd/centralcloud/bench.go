@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -44,13 +44,18 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 			"under a key that it throws away. --scratch-database names a database that it may fill\n" +
 			"instead. With --server it drives a running service, with an org token of --owner.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd.Context(), app, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(cmd.Flags()); err != nil {
+				return err
+			}
+			return runBench(cmd.Context(), app, f)
+		},
 	}
 	cmd.AddCommand(newBenchBareCommand())
 	fl := cmd.Flags()
 	fl.IntVar(&f.opts.Requests, "requests", 20000, "most requests per scenario (the SARIF scenario sends a tenth)")
 	fl.IntVar(&f.opts.Concurrency, "concurrency", 16, "client goroutines")
-	fl.DurationVar(&f.opts.Duration, "duration", 10*time.Second, "most time per scenario")
+	fl.DurationVar(&f.opts.Duration, "duration", 10*time.Second, "most time of each side of a scenario; one with a limit runs up to twice this")
 	fl.Float64Var(&f.opts.WebhookRate, "webhook-rate", 500, "deliveries per second of the paced webhook scenario; 0 skips it")
 	fl.Float64Var(&f.opts.ChecksRate, "checks-rate", 50, "runs per second of the checks pipeline scenario; 0 skips it")
 	fl.StringSliceVar(&f.opts.Only, "only", nil, "run only these scenario groups: "+strings.Join(bench.Groups, ", "))
@@ -59,22 +64,17 @@ func newBenchCommand(app *cliApp) *cobra.Command {
 	fl.StringVar(&f.owner, "owner", "", "with --server: the token's org login")
 	fl.StringVar(&f.repo, "repo", "bench", "repository name that runs are registered for")
 	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "with --server: the webhook secret; empty skips webhooks")
-	fl.StringVar(&f.databaseURL, "database-url", "", "with --server: the service's database, for the raw limits")
+	fl.StringVar(&f.databaseURL, "database-url", "", "with --server: the service's database, for the raw limits; the bench adds runs and queue messages to it")
 	fl.IntVar(&f.pid, "pid", 0, "with --server: the service's process id, to report its resident size")
 	fl.StringVar(&f.scratchURL, "scratch-database", "", "without --server: a throwaway database URL to use instead of a new embedded one")
-	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (load generator, workers, bare servers, fake GitHub) to FILE")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (load generator, workers, fake GitHub) to FILE")
 	fl.StringVar(&f.serveCPUProfile, "serve-cpuprofile", "", "without --server: write a CPU profile of the serve process to FILE")
 	return cmd
 }
 
 func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 	f.opts.Out = app.stderr
-	for _, group := range f.opts.Only {
-		if !slices.Contains(bench.Groups, group) {
-			return &usageError{command: "centralcloud bench", err: fmt.Errorf("unknown scenario group %q in --only: use %s",
-				group, strings.Join(bench.Groups, ", "))}
-		}
-	}
+	loadBefore := bench.LoadAverage()
 	var target bench.Target
 	var err error
 	if f.server != "" {
@@ -87,7 +87,7 @@ func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 		}
 	}
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	target.StartBare = startBareProcess
 	stopProfile, err := startCPUProfile(f.cpuProfile)
@@ -95,6 +95,7 @@ func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 		return err
 	}
 	report, err := bench.Run(ctx, target, f.opts)
+	report.LoadAverage = loadBefore
 	if perr := stopProfile(); perr != nil && err == nil {
 		err = perr
 	}
@@ -102,7 +103,7 @@ func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 		err = werr
 	}
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	if report.Failed() {
 		return fmt.Errorf("some requests failed (see the errors column and the first errors above)")
@@ -110,11 +111,18 @@ func runBench(ctx context.Context, app *cliApp, f benchFlags) error {
 	return nil
 }
 
+// interrupted replaces err with a plain message when ctx ended because the
+// bench was interrupted (SIGINT or SIGTERM), rather than the error of
+// whichever step the signal cut short.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	return errors.New("interrupted: stopped the bench's processes; the report above covers the scenarios that finished")
+}
+
 // externalTarget describes a running service from the flags.
 func externalTarget(ctx context.Context, app *cliApp, f benchFlags) (bench.Target, error) {
-	if f.token == "" || f.owner == "" {
-		return bench.Target{}, &usageError{command: "centralcloud bench", err: fmt.Errorf("--server needs --token and --owner")}
-	}
 	t := bench.Target{URL: f.server, Token: f.token, Owner: f.owner, Repo: f.repo, WebhookSecret: f.webhookSecret}
 	if f.webhookSecret != "" {
 		payload, err := readWebhookFixture("pull_request/synchronize.json")

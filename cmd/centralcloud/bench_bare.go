@@ -78,6 +78,7 @@ func startBareProcess(c bench.BareConfig) (url string, stop func(), err error) {
 	var stderr bytes.Buffer
 	cmd := exec.Command(binary, "bench", "bare-server", "--addr", addr)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(input), io.Discard, &stderr
+	cmd.SysProcAttr = benchChildAttr()
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start %s bench bare-server: %w", binary, err)
 	}

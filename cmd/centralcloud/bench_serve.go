@@ -61,6 +61,7 @@ func startBenchServe(ctx context.Context, app *cliApp, dir, cpuProfile string) (
 	s.cmd = exec.Command(binary, args...)
 	s.cmd.Env = benchServeEnv(os.Environ(), app.cfg, dbURL)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	s.cmd.SysProcAttr = benchChildAttr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s serve: %w", binary, err)
 	}
@@ -150,14 +151,15 @@ func (s *benchServe) stop(out io.Writer) {
 	}
 }
 
-// logTail returns the last lines of the serve log, for error messages.
+// logTail returns the last lines of the serve log on one line, for error
+// messages.
 func (s *benchServe) logTail() string {
 	data, err := os.ReadFile(s.logPath)
 	if err != nil {
 		return "no log: " + err.Error()
 	}
 	lines := strings.Split(string(bytes.TrimSpace(data)), "\n")
-	return strings.Join(lines[max(0, len(lines)-5):], "\n")
+	return "its last log lines: " + strings.Join(lines[max(0, len(lines)-3):], " | ")
 }
 
 // freeLoopbackAddr returns a loopback address with a port that was free a

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
@@ -49,6 +50,11 @@ func benchService(ctx context.Context, app *cliApp, f benchFlags, onStop func(fu
 		return bench.Target{}, err
 	}
 	tenant := &benchTenant{Owner: "bench-" + randomSuffix(), Repo: f.repo}
+	if f.scratchURL != "" {
+		if err := checkScratchEmpty(ctx, f.scratchURL); err != nil {
+			return bench.Target{}, err
+		}
+	}
 	dir, err := configureBench(app, f.scratchURL)
 	if err != nil {
 		return bench.Target{}, err
@@ -90,13 +96,36 @@ func benchService(ctx context.Context, app *cliApp, f benchFlags, onStop func(fu
 	return t, publishBenchPatterns(ctx, app, pool, serve.url, t.Token)
 }
 
+// checkScratchEmpty rejects a --scratch-database that has tables. A
+// database that a bench used before holds a snapshot under a key that the
+// bench threw away, so the serve process could never become ready on it.
+func checkScratchEmpty(ctx context.Context, rawURL string) error {
+	conn, err := pgx.Connect(ctx, rawURL)
+	if err != nil {
+		return fmt.Errorf("connect to --scratch-database: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var tables int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables
+		WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`).Scan(&tables)
+	if err != nil {
+		return fmt.Errorf("list the tables of --scratch-database: %w", err)
+	}
+	if tables > 0 {
+		return fmt.Errorf("--scratch-database %s is not empty (%d tables): give the bench a new empty database, "+
+			"e.g. CREATE DATABASE bench_scratch", conn.Config().Database, tables)
+	}
+	return nil
+}
+
 // configureBench creates the bench's temporary folder and points the
 // service at scratchURL, or else at a new embedded database in that
 // folder. It sets a loopback port, a fresh snapshot key and lifts the
 // per-token rate limit. This process's own log goes nowhere, so that the
 // terminal shows the report; zerolog still formats every line.
 func configureBench(app *cliApp, scratchURL string) (string, error) {
-	dir, err := os.MkdirTemp("", "centralcloud-bench-")
+	sweepBenchFolders(context.Background(), app.stderr)
+	dir, err := os.MkdirTemp("", benchFolderPattern)
 	if err != nil {
 		return "", fmt.Errorf("create a temporary folder: %w", err)
 	}
@@ -108,6 +137,9 @@ func configureBench(app *cliApp, scratchURL string) (string, error) {
 	// able to enter the folder.
 	if err := os.Chmod(dir, 0o711); err != nil {
 		return "", fmt.Errorf("open the temporary folder to the postgres user: %w", err)
+	}
+	if err := claimBenchFolder(dir); err != nil {
+		return "", fmt.Errorf("claim the temporary folder: %w", err)
 	}
 	cfg := app.cfg
 	cfg.Database.URL = scratchURL

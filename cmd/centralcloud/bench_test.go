@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/centralcloud/centralcloud/config"
@@ -32,6 +33,7 @@ func TestBenchRunsEveryScenario(t *testing.T) {
 	}
 	require.Contains(t, r.stdout, "ours/limit")
 	require.Contains(t, r.stdout, "idle RSS")
+	require.Contains(t, r.stdout, "load average before the run")
 	require.Contains(t, r.stdout, "of the serve process", "the bench must load a serve process of its own")
 	require.NotContains(t, r.stdout, "first error")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
@@ -65,6 +67,19 @@ func TestBenchEmbeddedLeavesNothing(t *testing.T) {
 	require.Empty(t, strings.TrimSpace(string(out)), "a PostgreSQL server of the bench still runs")
 }
 
+func TestBenchRejectsUsedScratchDatabase(t *testing.T) {
+	scratch := scratchDatabase(t)
+	conn, err := pgx.Connect(context.Background(), scratch)
+	require.NoError(t, err)
+	_, err = conn.Exec(context.Background(), `CREATE TABLE left_behind (id int)`)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(context.Background()))
+
+	r := cli(t, "bench", "--scratch-database", scratch, "--requests", "4")
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "is not empty (1 tables)")
+}
+
 func TestBenchRejectsUnknownGroup(t *testing.T) {
 	r := cli(t, "bench", "--only", "runs,snapshots")
 	require.Equal(t, 2, r.code)
@@ -76,6 +91,35 @@ func TestBenchServerNeedsToken(t *testing.T) {
 	r := cli(t, "bench", "--server", "http://127.0.0.1:1")
 	require.Equal(t, 2, r.code)
 	require.Contains(t, r.stderr, "--server needs --token and --owner")
+}
+
+func TestBenchRejectsBadFlags(t *testing.T) {
+	server := []string{"--server", "http://127.0.0.1:1", "--token", "cct_x", "--owner", "acme"}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--requests", "0"}, "--requests 0 is invalid"},
+		{[]string{"--concurrency", "-1"}, "--concurrency -1 is invalid"},
+		{[]string{"--duration", "0s"}, "--duration 0s is invalid"},
+		{[]string{"--webhook-rate", "-5"}, "--webhook-rate -5 is invalid"},
+		{[]string{"--webhook-rate", "Inf"}, "--webhook-rate +Inf is invalid"},
+		{[]string{"--checks-rate", "5000"}, "--checks-rate 5000 is invalid"},
+		{[]string{"--only", ""}, "--only is empty"},
+		{[]string{"--token", "cct_x"}, "--token applies only with --server"},
+		{[]string{"--pid", "1"}, "--pid applies only with --server"},
+		{[]string{"--scratch-database", "not a url"}, "--scratch-database is not a PostgreSQL URL"},
+		{[]string{"--server", "127.0.0.1:8080", "--token", "t", "--owner", "o"}, "is not an http URL"},
+		{[]string{"--server", "http://192.0.2.10:8080", "--token", "t", "--owner", "o"}, "is not on loopback"},
+		{append(server, "--serve-cpuprofile", "x.cpu"), "--serve-cpuprofile applies only to the service that the bench starts"},
+		{append(server, "--scratch-database", "postgres://127.0.0.1/x"), "--scratch-database applies only to the service"},
+		{append(server, "--pid", "999999999"), "--pid 999999999 names no running process"},
+	}
+	for _, c := range cases {
+		r := cli(t, append([]string{"bench"}, c.args...)...)
+		assert.Equal(t, 2, r.code, "%v: %s", c.args, r.stderr)
+		assert.Contains(t, r.stderr, c.want, "%v", c.args)
+	}
 }
 
 // scratchDatabase creates an empty database on the test server for one
