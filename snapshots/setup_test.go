@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"sync"
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 // dropped after the last test.
 var (
 	databasesMu sync.Mutex
-	adminURL    string
+	packageURL  string
 	idle        []string
 	created     []string
 )
@@ -41,9 +42,9 @@ func freshDatabase(t *testing.T) string {
 	t.Helper()
 	base := dbtest.URL(t)
 	databasesMu.Lock()
-	if adminURL == "" {
+	if packageURL == "" {
 		// The package database is the first one to lend.
-		adminURL, idle = base, append(idle, base)
+		packageURL, idle = base, append(idle, base)
 	}
 	var url string
 	if n := len(idle); n > 0 {
@@ -93,12 +94,19 @@ func emptyDatabase(url string) error {
 	return err
 }
 
-// dropDatabases drops the databases created for lending after the tests. With a
-// throwaway cluster, which dbtest.Main has already removed, it fails
-// harmlessly.
+// dropDatabases drops the databases created for lending after the tests.
+// dbtest.Main has dropped the package database by then, so the drops go
+// through the server that dbtest.EnvURL names. Without one, the tests ran
+// on a throwaway cluster that dbtest.Main has removed with everything in it.
 func dropDatabases() {
+	server := os.Getenv(dbtest.EnvURL)
+	if server == "" {
+		return
+	}
 	for _, name := range created {
-		_ = execAdmin(adminURL, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		if err := execAdmin(server, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			fmt.Fprintf(os.Stderr, "snapshots tests: drop database %s: %v\n", name, err)
+		}
 	}
 }
 
