@@ -110,7 +110,7 @@ type LogConfig struct {
 	Level string `yaml:"level"`
 	// Format is json or console.
 	Format string `yaml:"format"`
-	// FlushInterval is how long run, serve and worker hold json lines
+	// FlushInterval is how long run, serve and worker buffer json lines
 	// below warn level before writing them in one batch; 0 writes each
 	// line at once.
 	FlushInterval time.Duration `yaml:"flush_interval"`

@@ -95,7 +95,7 @@ func TestRegisterRunWithoutPoliciesUsesDefaults(t *testing.T) {
 	require.Equal(t, 0, queued(t, reg.Run.ID), "a nil message queues nothing")
 }
 
-// A registration that waits for a concurrent insert of the same run sees
+// A registration that waits for a concurrent insert of the same run finds
 // no row in its own snapshot, so RegisterRun reads the row again.
 func TestRegisterRunAfterConcurrentInsert(t *testing.T) {
 	t.Parallel()

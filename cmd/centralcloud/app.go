@@ -52,9 +52,9 @@ func (a *cliApp) load() error {
 	if a.service && cfg.Log.Format == "json" && cfg.Log.FlushInterval > 0 {
 		// The first closer runs last, so lines logged while the others
 		// close are written too.
-		held := logbuffer.New(a.stderr, cfg.Log.FlushInterval)
-		a.closers = append(a.closers, func() { _ = held.Close() })
-		out = held
+		buffered := logbuffer.New(a.stderr, cfg.Log.FlushInterval)
+		a.closers = append(a.closers, func() { _ = buffered.Close() })
+		out = buffered
 	}
 	a.logger = newLogger(cfg.Log, out)
 	for _, w := range cfg.Warnings {

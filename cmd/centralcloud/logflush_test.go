@@ -33,10 +33,10 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// A service process holds info lines (here for up to 10 s), writes a warning
-// at once with the lines held before it, and writes the rest when it
-// stops.
-func TestServeHoldsInfoLinesUntilStop(t *testing.T) {
+// A service process buffers info lines (here for up to 10 s), writes a
+// warning at once with the lines buffered before it, and writes the rest
+// when it stops.
+func TestServeBuffersInfoLinesUntilStop(t *testing.T) {
 	addr, err := freeLoopbackAddr()
 	require.NoError(t, err)
 	t.Setenv("CENTRALCLOUD_DATABASE_URL", dbtest.URL(t))
@@ -50,10 +50,10 @@ func TestServeHoldsInfoLinesUntilStop(t *testing.T) {
 	go func() { done <- execute(ctx, []string{"serve"}, &stdout, &stderr) }()
 
 	awaitHealthy(t, "http://"+addr, done, &stderr)
-	held := stderr.String()
-	assert.Contains(t, held, "no GitHub App configured", "a warning is written at once")
-	assert.Contains(t, held, "database migrations applied", "info lines before a warning are written with it")
-	assert.NotContains(t, held, "http server listening", "an info line after the warning is held")
+	written := stderr.String()
+	assert.Contains(t, written, "no GitHub App configured", "a warning is written at once")
+	assert.Contains(t, written, "database migrations applied", "info lines before a warning are written with it")
+	assert.NotContains(t, written, "http server listening", "an info line after the warning is buffered")
 
 	cancel()
 	select {

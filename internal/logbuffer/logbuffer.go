@@ -1,4 +1,4 @@
-// Package logbuffer holds a service's log lines briefly and writes them in
+// Package logbuffer buffers a service's log lines briefly and writes them in
 // batches, so that a busy server does not make one write system call per
 // request line.
 package logbuffer
@@ -11,23 +11,23 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// MaxHeld is how many bytes of lines a Writer holds before it writes them
-// without waiting for its interval.
-const MaxHeld = 64 << 10
+// MaxBuffered is how many bytes of lines a Writer buffers before it writes
+// them without waiting for its interval.
+const MaxBuffered = 64 << 10
 
-// Writer is a zerolog.LevelWriter that holds lines below warn level for at
-// most its interval, or until MaxHeld bytes are held, and writes them in
-// one call. A line at warn level or above is written at once, after the
-// lines held before it, so the order is kept and no warning or error
-// waits. Close writes what is held. Lines written with Write count as
-// info.
+// Writer is a zerolog.LevelWriter that buffers lines below warn level for
+// at most its interval, or until MaxBuffered bytes are buffered, and
+// writes them in one call. A line at warn level or above is written at
+// once, after the lines buffered before it, so the order is kept and no
+// warning or error waits. Close writes what is buffered. Lines written
+// with Write count as info.
 type Writer struct {
 	out      io.Writer
 	interval time.Duration
 
-	mu    sync.Mutex
-	held  []byte
-	timer *time.Timer
+	mu      sync.Mutex
+	pending []byte
+	timer   *time.Timer
 	// err is the error of a write that the timer made, returned by the
 	// next call so that zerolog reports it.
 	err error
@@ -35,23 +35,23 @@ type Writer struct {
 
 var _ zerolog.LevelWriter = (*Writer)(nil)
 
-// New returns a Writer that writes to out and holds lines for interval.
+// New returns a Writer that writes to out and buffers lines for interval.
 func New(out io.Writer, interval time.Duration) *Writer {
 	return &Writer{out: out, interval: interval}
 }
 
-// Write holds p as an info line.
+// Write buffers p as an info line.
 func (w *Writer) Write(p []byte) (int, error) {
 	return w.WriteLevel(zerolog.InfoLevel, p)
 }
 
-// WriteLevel holds p, or writes it with the held lines when level is warn
-// or above or the held lines reach MaxHeld.
+// WriteLevel buffers p, or writes it with the buffered lines when level is
+// warn or above or the buffered lines reach MaxBuffered.
 func (w *Writer) WriteLevel(level zerolog.Level, p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.held = append(w.held, p...)
-	if level >= zerolog.WarnLevel || len(w.held) >= MaxHeld {
+	w.pending = append(w.pending, p...)
+	if level >= zerolog.WarnLevel || len(w.pending) >= MaxBuffered {
 		if err := w.flushLocked(); err != nil {
 			return 0, err
 		}
@@ -60,13 +60,13 @@ func (w *Writer) WriteLevel(level zerolog.Level, p []byte) (int, error) {
 	if w.timer == nil {
 		w.timer = time.AfterFunc(w.interval, w.flushOnTimer)
 	}
-	// p is held either way; the error is a timer's write failing earlier.
+	// p is buffered either way; the error is a timer's write failing earlier.
 	err := w.err
 	w.err = nil
 	return len(p), err
 }
 
-// Close writes the held lines.
+// Close writes the buffered lines.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -82,21 +82,22 @@ func (w *Writer) flushOnTimer() {
 	}
 }
 
-// flushLocked writes the held lines and stops the timer; w.mu is held.
+// flushLocked writes the buffered lines and stops the timer. The caller
+// has locked w.mu.
 func (w *Writer) flushLocked() error {
 	if w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil
 	}
-	if len(w.held) == 0 {
+	if len(w.pending) == 0 {
 		return nil
 	}
-	_, err := w.out.Write(w.held)
-	// A buffer that grew far past MaxHeld for one huge line is not kept.
-	if cap(w.held) > 4*MaxHeld {
-		w.held = nil
+	_, err := w.out.Write(w.pending)
+	// A buffer that grew far past MaxBuffered for one huge line is not kept.
+	if cap(w.pending) > 4*MaxBuffered {
+		w.pending = nil
 	} else {
-		w.held = w.held[:0]
+		w.pending = w.pending[:0]
 	}
 	return err
 }

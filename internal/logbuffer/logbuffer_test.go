@@ -51,7 +51,7 @@ func TestInfoLinesWaitForInterval(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(written, "\n"))
 }
 
-func TestWarnWritesHeldLinesFirst(t *testing.T) {
+func TestWarnWritesBufferedLinesFirst(t *testing.T) {
 	t.Parallel()
 	out := &recorder{}
 	w := New(out, time.Hour)
@@ -60,19 +60,19 @@ func TestWarnWritesHeldLinesFirst(t *testing.T) {
 	logger.Warn().Msg("warning")
 
 	calls := out.calls()
-	require.Len(t, calls, 1, "a warning is written at once, in one call with the held lines")
+	require.Len(t, calls, 1, "a warning is written at once, in one call with the buffered lines")
 	assert.Less(t, strings.Index(calls[0], `"before"`), strings.Index(calls[0], `"warning"`))
 
 	logger.Error().Msg("error")
 	assert.Len(t, out.calls(), 2)
 }
 
-func TestHeldLinesWrittenAtMaxHeld(t *testing.T) {
+func TestLinesWrittenAtMaxBuffered(t *testing.T) {
 	t.Parallel()
 	out := &recorder{}
 	w := New(out, time.Hour)
 	line := bytes.Repeat([]byte("x"), 1000)
-	for range MaxHeld/len(line) - 1 {
+	for range MaxBuffered/len(line) - 1 {
 		_, err := w.WriteLevel(zerolog.InfoLevel, line)
 		require.NoError(t, err)
 	}
@@ -81,10 +81,10 @@ func TestHeldLinesWrittenAtMaxHeld(t *testing.T) {
 	require.NoError(t, err)
 	calls := out.calls()
 	require.Len(t, calls, 1)
-	assert.GreaterOrEqual(t, len(calls[0]), MaxHeld)
+	assert.GreaterOrEqual(t, len(calls[0]), MaxBuffered)
 }
 
-func TestCloseWritesHeldLines(t *testing.T) {
+func TestCloseWritesBufferedLines(t *testing.T) {
 	t.Parallel()
 	out := &recorder{}
 	w := New(out, time.Hour)
@@ -94,7 +94,7 @@ func TestCloseWritesHeldLines(t *testing.T) {
 	calls := out.calls()
 	require.Len(t, calls, 1)
 	assert.Contains(t, calls[0], "last words")
-	require.NoError(t, w.Close(), "closing with nothing held writes nothing")
+	require.NoError(t, w.Close(), "closing with nothing buffered writes nothing")
 	assert.Len(t, out.calls(), 1)
 }
 
@@ -102,7 +102,7 @@ func TestTimerWriteErrorReturnedLater(t *testing.T) {
 	t.Parallel()
 	out := &recorder{err: errors.New("disk full")}
 	w := New(out, 10*time.Millisecond)
-	_, err := w.WriteLevel(zerolog.InfoLevel, []byte("held\n"))
+	_, err := w.WriteLevel(zerolog.InfoLevel, []byte("buffered\n"))
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		w.mu.Lock()
@@ -111,7 +111,7 @@ func TestTimerWriteErrorReturnedLater(t *testing.T) {
 	}, 5*time.Second, 5*time.Millisecond)
 	n, err := w.WriteLevel(zerolog.InfoLevel, []byte("next\n"))
 	require.EqualError(t, err, "disk full")
-	assert.Equal(t, 5, n, "the new line is held")
+	assert.Equal(t, 5, n, "the new line is buffered")
 	_, err = w.WriteLevel(zerolog.InfoLevel, []byte("after\n"))
 	require.NoError(t, err, "the error is reported once")
 }
