@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -119,8 +118,8 @@ func (f *benchFlags) validateOwnMode(fl *pflag.FlagSet) []error {
 // because the bench measures its limits on this machine and must not load
 // another one by mistake.
 func loopbackURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := parseHTTPURL(raw)
+	if !ok {
 		return fmt.Errorf("--server %q is not an http URL: use one like http://127.0.0.1:8080", raw)
 	}
 	host := u.Hostname()

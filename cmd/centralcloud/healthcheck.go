@@ -50,11 +50,20 @@ func newHealthcheckCommand(app *cliApp) *cobra.Command {
 }
 
 func validateHealthURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := parseHTTPURL(raw); !ok {
 		return fmt.Errorf("--url %q is not an absolute http or https URL: use e.g. %s", raw, defaultHealthURL)
 	}
 	return nil
+}
+
+// parseHTTPURL parses raw and reports whether it is an absolute http or
+// https URL with a host.
+func parseHTTPURL(raw string) (*url.URL, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
 }
 
 // probeHealth sends one GET and returns the response status when it is 2xx.
