@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -78,37 +77,21 @@ func startBareProcess(c bench.BareConfig) (url string, stop func(), err error) {
 	var stderr bytes.Buffer
 	cmd := exec.Command(binary, "bench", "bare-server", "--addr", addr)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(input), io.Discard, &stderr
-	cmd.SysProcAttr = benchChildAttr()
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start %s bench bare-server: %w", binary, err)
+	child, err := startBenchChild("the bare handlers' process on "+addr, cmd, 10*time.Second)
+	if err != nil {
+		return "", nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop = func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+	listening := func() bool {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false
 		}
+		_ = conn.Close()
+		return true
 	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for {
-		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-		if err == nil {
-			_ = conn.Close()
-			return "http://" + addr, stop, nil
-		}
-		select {
-		case err := <-exited:
-			return "", nil, fmt.Errorf("the bare handlers' process exited (%v): %s", err, bytes.TrimSpace(stderr.Bytes()))
-		case <-ctx.Done():
-			stop()
-			return "", nil, fmt.Errorf("the bare handlers' process did not listen on %s within 30 s: %s", addr, bytes.TrimSpace(stderr.Bytes()))
-		case <-time.After(20 * time.Millisecond):
-		}
+	detail := func() string { return string(bytes.TrimSpace(stderr.Bytes())) }
+	if err := child.awaitReady(context.Background(), 30*time.Second, 20*time.Millisecond, listening, detail); err != nil {
+		return "", nil, err
 	}
+	return "http://" + addr, func() { _ = child.stop() }, nil
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/centralcloud/centralcloud/config"
@@ -24,12 +23,10 @@ const benchServeReadyTimeout = time.Minute
 
 // benchServe is the serve process that the bench loads.
 type benchServe struct {
-	cmd *exec.Cmd
+	*benchChild
 	url string
 	// logPath is the process's standard error, where its log goes.
 	logPath string
-	exited  chan struct{}
-	waitErr error
 }
 
 // startBenchServe starts `centralcloud serve` from this binary with the
@@ -44,7 +41,7 @@ func startBenchServe(ctx context.Context, app *cliApp, dir, cpuProfile string) (
 	if err != nil {
 		return nil, err
 	}
-	s := &benchServe{url: "http://" + app.cfg.HTTP.Addr, logPath: filepath.Join(dir, "serve.log"), exited: make(chan struct{})}
+	s := &benchServe{url: "http://" + app.cfg.HTTP.Addr, logPath: filepath.Join(dir, "serve.log")}
 	logFile, err := os.Create(s.logPath)
 	if err != nil {
 		return nil, fmt.Errorf("create the serve log: %w", err)
@@ -58,20 +55,22 @@ func startBenchServe(ctx context.Context, app *cliApp, dir, cpuProfile string) (
 	if app.configPath != "" {
 		args = append(args, "--config", app.configPath)
 	}
-	s.cmd = exec.Command(binary, args...)
-	s.cmd.Env = benchServeEnv(os.Environ(), app.cfg, dbURL)
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	s.cmd.SysProcAttr = benchChildAttr()
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s serve: %w", binary, err)
+	cmd := exec.Command(binary, args...)
+	cmd.Env = benchServeEnv(os.Environ(), app.cfg, dbURL)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if s.benchChild, err = startBenchChild("the serve process", cmd, 30*time.Second); err != nil {
+		return nil, err
 	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
 
-	if err := s.awaitReady(ctx); err != nil {
-		s.stop(io.Discard)
+	ready := func() bool {
+		res, err := http.Get(s.url + "/readyz")
+		if err != nil {
+			return false
+		}
+		_ = res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
+	if err := s.awaitReady(ctx, benchServeReadyTimeout, 50*time.Millisecond, ready, s.logTail); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -112,42 +111,10 @@ func benchServeEnv(environ []string, cfg *config.Config, dbURL string) []string 
 	return env
 }
 
-// awaitReady polls /readyz until it returns 200, the process exits or the
-// timeout passes.
-func (s *benchServe) awaitReady(ctx context.Context) error {
-	deadline := time.Now().Add(benchServeReadyTimeout)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(s.url + "/readyz"); err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("the serve process exited before it was ready (%v): %s", s.waitErr, s.logTail())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("the serve process was not ready within %s: %s", benchServeReadyTimeout, s.logTail())
-}
-
-// stop sends SIGTERM, waits for a graceful exit and kills the process when
-// it takes longer than 30 seconds. An unclean exit is reported to out.
-func (s *benchServe) stop(out io.Writer) {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		fmt.Fprintf(out, "bench: killed the serve process after 30 s without exiting\n")
-		return
-	}
-	if s.waitErr != nil {
-		fmt.Fprintf(out, "bench: the serve process stopped with %v: %s\n", s.waitErr, s.logTail())
+// shutdown stops the process and reports an unclean stop to out.
+func (s *benchServe) shutdown(out io.Writer) {
+	if err := s.stop(); err != nil {
+		fmt.Fprintf(out, "bench: %v: %s\n", err, s.logTail())
 	}
 }
 

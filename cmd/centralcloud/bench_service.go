@@ -72,7 +72,7 @@ func benchService(ctx context.Context, app *cliApp, f benchFlags, onStop func(fu
 	if err != nil {
 		return bench.Target{}, err
 	}
-	onStop(func() { serve.stop(app.stderr) })
+	onStop(func() { serve.shutdown(app.stderr) })
 	t := bench.Target{
 		URL: serve.url, Owner: tenant.Owner, Repo: f.repo, Pool: pool, WebhookSecret: app.cfg.GitHub.WebhookSecret,
 		DropBackground: func(ctx context.Context) (int64, error) { return dropQueued(ctx, pool) },
