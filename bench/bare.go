@@ -16,12 +16,9 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/centralcloud/centralcloud/database"
-	"github.com/centralcloud/centralcloud/queue"
 	"github.com/centralcloud/centralcloud/snapshots/wire"
-	"github.com/centralcloud/centralcloud/store"
 )
 
 // bareSnapshotHandler is the limit for GET /patterns/snapshot. It sends the
@@ -113,22 +110,23 @@ func NewBareHandler(ctx context.Context, c BareConfig) (http.Handler, func(), er
 	if c.DatabaseURL == "" {
 		return mux, func() {}, nil
 	}
-	message, err := registeredMessage()
-	if err != nil {
-		return nil, nil, err
-	}
 	pool, err := database.Open(ctx, c.DatabaseURL, database.PoolOptions{ApplicationName: "centralcloud-bench-bare"})
 	if err != nil {
 		return nil, nil, err
 	}
-	mux.Handle("POST "+runsPath, bareRunsHandler(pool, c.OrgID, c.RepositoryID, message))
+	runs, err := newRunStatement(pool, c.OrgID, c.RepositoryID)
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	mux.Handle("POST "+runsPath, bareRunsHandler(runs))
 	return mux, pool.Close, nil
 }
 
 // bareRunsHandler is the HTTP limit for POST /scanner/runs: it decodes the
 // local run id and commit, runs store.RegisterRun's statement and returns
 // the id, with no authentication, validation, policy defaults or metrics.
-func bareRunsHandler(pool *pgxpool.Pool, orgID, repositoryID uuid.UUID, message json.RawMessage) http.Handler {
+func bareRunsHandler(runs *runStatement) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			LocalRunID string `json:"local_run_id"`
@@ -138,9 +136,7 @@ func bareRunsHandler(pool *pgxpool.Pool, orgID, repositoryID uuid.UUID, message 
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		reg, err := store.RegisterRun(r.Context(), pool, store.Run{
-			OrgID: orgID, RepositoryID: repositoryID, LocalRunID: req.LocalRunID, CommitSHA: req.Commit,
-		}, store.Policy{}, queue.Checks, message)
+		reg, err := runs.register(r.Context(), req.LocalRunID, req.Commit)
 		if err != nil {
 			w.WriteHeader(http.StatusInternalServerError)
 			return

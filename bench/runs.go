@@ -8,7 +8,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/centralcloud/centralcloud/queue"
 	"github.com/centralcloud/centralcloud/store"
@@ -128,15 +130,12 @@ func (r *runner) runLimits() (limit, statement, bareHTTP Op, err error) {
 		}
 		return err
 	}
-	message, err := registeredMessage()
+	runs, err := newRunStatement(r.t.Pool, r.orgID, r.repositoryID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	statement = func(ctx context.Context, i int) error {
-		reg, err := store.RegisterRun(ctx, r.t.Pool, store.Run{
-			OrgID: r.orgID, RepositoryID: r.repositoryID, LocalRunID: fmt.Sprintf("statement-%s-%d", r.nonce, i),
-			CommitSHA: r.commitFor("statement", i),
-		}, store.Policy{}, queue.Checks, message)
+		reg, err := runs.register(ctx, fmt.Sprintf("statement-%s-%d", r.nonce, i), r.commitFor("statement", i))
 		if err == nil && !reg.Created {
 			return fmt.Errorf("statement %d found its run registered already", i)
 		}
@@ -153,10 +152,29 @@ func (r *runner) runLimits() (limit, statement, bareHTTP Op, err error) {
 	return limit, statement, bareHTTP, nil
 }
 
-// registeredMessage is the check message that POST /scanner/runs queues
-// for a new run, before RegisterRun adds the run's id.
-func registeredMessage() (json.RawMessage, error) {
-	return json.Marshal(queue.CheckMessage{Type: queue.CheckRunRegistered})
+// runStatement runs the statement of store.RegisterRun for runs of one
+// repository, as the service does for a new run. Both statement limits
+// use it, so that they measure the same SQL.
+type runStatement struct {
+	pool                *pgxpool.Pool
+	orgID, repositoryID uuid.UUID
+	// message is the check message that POST /scanner/runs queues for a
+	// new run, before RegisterRun adds the run's id.
+	message json.RawMessage
+}
+
+func newRunStatement(pool *pgxpool.Pool, orgID, repositoryID uuid.UUID) (*runStatement, error) {
+	message, err := json.Marshal(queue.CheckMessage{Type: queue.CheckRunRegistered})
+	if err != nil {
+		return nil, err
+	}
+	return &runStatement{pool: pool, orgID: orgID, repositoryID: repositoryID, message: message}, nil
+}
+
+func (s *runStatement) register(ctx context.Context, localRunID, commit string) (store.Registration, error) {
+	return store.RegisterRun(ctx, s.pool, store.Run{
+		OrgID: s.orgID, RepositoryID: s.repositoryID, LocalRunID: localRunID, CommitSHA: commit,
+	}, store.Policy{}, queue.Checks, s.message)
 }
 
 // rawInsertSQL is the insert of a run in store.RegisterRun, without the
